@@ -1,0 +1,340 @@
+"""Jacobian-vector products and their relatives (chapter 3).
+
+Every tool here is named by what it computes, for ``f: R^n -> R^m`` at x:
+
+- ``jvp(f, x, v)``  -> (f(x), J v)      one forward pass (forward mode)
+- ``vjp(f, x, u)``  -> (f(x), J^T u)    one backward pass (reverse mode)
+- ``jacobian(f, x, mode)`` -> J, m x n  m VJPs ("rev") or n JVPs ("fwd")
+- ``hessian(f, x)`` -> H, n x n         f scalar
+- ``hvp(f, x, v)``  -> H v              never builds H
+- ``gnvp(f, loss, w, v)`` -> J^T H_loss J v, the Gauss-Newton product
+- ``finite_difference_jvp(f, x, v)``    the slow obvious way, for checks
+
+They take and return torch tensors (float64 in the book). A non-tensor
+input raises a TypeError that says how to convert it, rather than being
+converted with a guessed dtype. A shape that does not fit raises a
+ValueError naming the expected and the received shape.
+
+``Dual`` and ``dual_jvp`` are forward mode from scratch: numbers
+a + b eps with eps**2 = 0, carried through plain numpy code written with
+this module's ``exp, log, sin, cos, tanh, relu``. Those also accept
+floats, arrays and torch tensors, so one function written with them runs
+under ``dual_jvp`` and under ``torch.func.jvp`` alike.
+"""
+
+import numpy as np
+import torch
+
+__all__ = [
+    "jvp", "vjp", "jacobian", "hessian", "hvp", "gnvp",
+    "finite_difference_jvp",
+    "Dual", "dual_jvp", "exp", "log", "sin", "cos", "tanh", "relu",
+]
+
+
+# --- torch.func tools ------------------------------------------------------
+
+def jvp(f, x, v):
+    """f(x) and the Jacobian-vector product J v, in one forward pass.
+
+    v has the shape of x; J v has the shape of f(x).
+    """
+    _require_tensors(x=x, v=v)
+    _require_shape("v", v, "x", x.shape)
+    return torch.func.jvp(f, (x,), (v,))
+
+
+def vjp(f, x, u):
+    """f(x) and the vector-Jacobian product J^T u, in one backward pass.
+
+    u has the shape of f(x); J^T u has the shape of x.
+    """
+    _require_tensors(x=x, u=u)
+    y, pullback = torch.func.vjp(f, x)
+    _require_shape("u", u, "f(x)", y.shape)
+    (jt_u,) = pullback(u)
+    return y, jt_u
+
+
+def jacobian(f, x, mode="rev"):
+    """The m x n Jacobian of f at a 1-D x of n entries.
+
+    f(x) is flattened to a vector of m entries, so a scalar f gives a
+    1 x n matrix. ``mode="rev"`` builds J row by row, one VJP per row
+    (e_i^T J): m backward passes, the cheap way when m << n.
+    ``mode="fwd"`` builds it column by column, one JVP per column (J e_j):
+    n forward passes, the cheap way when n << m. vmap batches the passes
+    into one call.
+    """
+    _require_tensors(x=x)
+    if mode not in ("rev", "fwd"):
+        raise ValueError(f"mode must be 'rev' or 'fwd'; got {mode!r}")
+    _require_1d(x)
+
+    def flat_f(x):
+        return f(x).reshape(-1)
+
+    if mode == "rev":
+        y, pullback = torch.func.vjp(flat_f, x)
+        rows_of_identity = torch.eye(y.numel(), dtype=y.dtype)
+        (rows,) = torch.func.vmap(pullback)(rows_of_identity)
+        return rows
+
+    def push_forward(v):
+        return torch.func.jvp(flat_f, (x,), (v,))[1]
+
+    columns_of_identity = torch.eye(x.numel(), dtype=x.dtype)
+    # vmap stacks the n results J e_j as rows: that stack is J transposed.
+    return torch.func.vmap(push_forward)(columns_of_identity).T
+
+
+def hessian(f, x):
+    """The n x n Hessian of a scalar f at a 1-D x.
+
+    The Hessian is the Jacobian of the gradient: forward mode over
+    reverse mode, n JVPs of ``torch.func.grad(f)``.
+    """
+    _require_tensors(x=x)
+    _require_1d(x)
+    gradient = torch.func.grad(_scalar_output(f, "f"))
+    return jacobian(gradient, x, mode="fwd")
+
+
+def hvp(f, x, v):
+    """The Hessian-vector product H v of a scalar f at x, H never built.
+
+    Forward over reverse: H v is the directional derivative of the
+    gradient along v, i.e. the JVP of ``torch.func.grad(f)``. It costs a
+    small multiple of one gradient, whatever the size of x.
+    """
+    _require_tensors(x=x, v=v)
+    _require_shape("v", v, "x", x.shape)
+    gradient = torch.func.grad(_scalar_output(f, "f"))
+    _, h_v = torch.func.jvp(gradient, (x,), (v,))
+    return h_v
+
+
+def gnvp(f, loss, w, v):
+    """The Gauss-Newton-vector product G v, with G = J^T H_loss J.
+
+    ``f: w -> z`` (R^n -> R^m) is the model, J = df/dw at w, and
+    ``loss: z -> scalar`` has Hessian H_loss at z = f(w). Three passes,
+    none of which builds a matrix: J v (a JVP of f), then H_loss (J v)
+    (an HVP of the loss at z), then J^T of that (a VJP of f).
+    """
+    _require_tensors(w=w, v=v)
+    _require_shape("v", v, "w", w.shape)
+    z, j_v = jvp(f, w, v)
+    h_j_v = hvp(_scalar_output(loss, "loss"), z, j_v)
+    _, g_v = vjp(f, w, h_j_v)
+    return g_v
+
+
+def finite_difference_jvp(f, x, v, eps=1e-6):
+    """J v by the central difference (f(x + eps v) - f(x - eps v)) / 2 eps.
+
+    Error O(eps**2) from truncation plus O(1e-16 / eps) from rounding:
+    about 1e-10 relative at eps=1e-6, good enough to check exact methods
+    to ~1e-6. Works on torch tensors, numpy arrays and floats alike.
+    """
+    _require_shape("v", v, "x", np.shape(x))
+    return (f(x + eps * v) - f(x - eps * v)) / (2 * eps)
+
+
+# --- input checks -----------------------------------------------------------
+
+def _require_tensors(**named_values):
+    for name, value in named_values.items():
+        if not isinstance(value, torch.Tensor):
+            raise TypeError(
+                f"{name} must be a torch.Tensor; got "
+                f"{type(value).__name__}. Convert it with "
+                f"torch.as_tensor({name}, dtype=torch.float64)")
+
+
+def _require_shape(name, value, expected_name, expected_shape):
+    shape = tuple(np.shape(value))
+    if shape != tuple(expected_shape):
+        raise ValueError(
+            f"{name} must have the shape of {expected_name}, "
+            f"{tuple(expected_shape)}; got {shape}")
+
+
+def _require_1d(x):
+    if x.ndim != 1:
+        raise ValueError(
+            f"x must be 1-D, shape (n,); got shape {tuple(x.shape)}")
+
+
+def _scalar_output(f, name):
+    """f, checking on each call that it returns a scalar.
+
+    The check runs inside the call f makes anyway, so it costs no extra
+    evaluation of f.
+    """
+    def checked_f(x):
+        y = f(x)
+        if y.ndim != 0:
+            raise ValueError(
+                f"{name} must return a scalar, shape (); "
+                f"got shape {tuple(y.shape)}")
+        return y
+    return checked_f
+
+
+# --- forward mode from scratch: dual numbers -------------------------------
+
+class Dual:
+    """A dual number a + b eps, with eps**2 = 0.
+
+    Taylor's formula ends after one term: f(a + b eps) = f(a) + f'(a) b eps
+    exactly. So a Dual carries a value (the primal a) and a derivative
+    along a direction (the tangent b); each operation below updates both.
+    a and b are floats or numpy arrays (elementwise).
+    """
+
+    # numpy would otherwise turn `array + Dual` into an array of Duals;
+    # None makes it hand the operation to Dual.__radd__ and friends.
+    __array_ufunc__ = None
+
+    def __init__(self, primal, tangent=0.0):
+        self.primal = primal
+        self.tangent = tangent
+
+    def __add__(self, other):
+        other = _as_dual(other)
+        return Dual(self.primal + other.primal,
+                    self.tangent + other.tangent)
+
+    __radd__ = __add__
+
+    def __neg__(self):
+        return Dual(-self.primal, -self.tangent)
+
+    def __sub__(self, other):
+        return self + (-other)
+
+    def __rsub__(self, other):  # other - self
+        return other + (-self)
+
+    def __mul__(self, other):
+        (a, b), (c, d) = self._parts(), _as_dual(other)._parts()
+        # (a + b eps)(c + d eps) = ac + (ad + bc) eps: the product rule.
+        return Dual(a * c, a * d + b * c)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other):
+        (a, b), (c, d) = self._parts(), _as_dual(other)._parts()
+        # The quotient rule.
+        return Dual(a / c, (b * c - a * d) / c ** 2)
+
+    def __rtruediv__(self, other):  # other / self
+        return _as_dual(other) / self
+
+    def __pow__(self, exponent):
+        a, b = self._parts()
+        if not isinstance(exponent, Dual):
+            # A constant exponent needs no log: a negative base is fine.
+            return Dual(a ** exponent, exponent * a ** (exponent - 1) * b)
+        c, d = exponent._parts()
+        # d(a**c) = c a**(c-1) da + a**c log(a) dc, which needs a > 0.
+        return Dual(a ** c, c * a ** (c - 1) * b + a ** c * np.log(a) * d)
+
+    def __rpow__(self, base):  # base**self
+        return _as_dual(base) ** self
+
+    def __matmul__(self, other):
+        (a, b), (c, d) = self._parts(), _as_dual(other)._parts()
+        # @ is bilinear like *, so the same product rule holds.
+        return Dual(a @ c, a @ d + b @ c)
+
+    def __rmatmul__(self, other):  # other @ self, e.g. W @ x
+        return _as_dual(other) @ self
+
+    def __getitem__(self, index):
+        return Dual(self.primal[index], self.tangent[index])
+
+    def sum(self):
+        return Dual(np.sum(self.primal), np.sum(self.tangent))
+
+    def _parts(self):
+        return self.primal, self.tangent
+
+    def __repr__(self):
+        return f"Dual({_plain(self.primal)!r}, {_plain(self.tangent)!r})"
+
+
+def _as_dual(x):
+    """A constant is a Dual whose tangent is 0: it does not move with x."""
+    if isinstance(x, Dual):
+        return x
+    # An array of zeros, not a bare 0.0, so that A @ tangent works.
+    return Dual(x, 0.0 if np.ndim(x) == 0 else np.zeros(np.shape(x)))
+
+
+def _plain(number_or_array):
+    # Print 2.0, not numpy 2's np.float64(2.0).
+    if np.ndim(number_or_array) == 0:
+        return float(number_or_array)
+    return number_or_array
+
+
+def dual_jvp(f, x, v):
+    """f(x) and J v by running f once on the Dual numbers x + v eps.
+
+    x and v are floats or numpy arrays of one shape; f is written with
+    + - * / ** @, indexing, ``.sum()`` and this module's exp, log, sin,
+    cos, tanh, relu. Returns numpy values (floats for scalar outputs).
+    """
+    x = np.asarray(x, dtype=float)
+    _require_shape("v", v, "x", x.shape)
+    y = _as_dual(f(Dual(x, np.asarray(v, dtype=float))))
+    primal = np.asarray(y.primal, dtype=float)
+    # A tangent can be a bare 0.0 where f ignores x: give it f(x)'s shape.
+    tangent = np.broadcast_to(y.tangent, primal.shape).astype(float)
+    return _plain(primal), _plain(tangent)
+
+
+# --- elementary functions for floats, arrays, tensors and Duals ------------
+
+def exp(x):
+    """e**x; (e**a)' = e**a."""
+    return _elementary(x, np.exp, torch.exp, derivative=np.exp)
+
+
+def log(x):
+    """Natural logarithm; (log a)' = 1 / a."""
+    return _elementary(x, np.log, torch.log, derivative=lambda a: 1 / a)
+
+
+def sin(x):
+    """Sine; (sin a)' = cos a."""
+    return _elementary(x, np.sin, torch.sin, derivative=np.cos)
+
+
+def cos(x):
+    """Cosine; (cos a)' = -sin a."""
+    return _elementary(x, np.cos, torch.cos,
+                       derivative=lambda a: -np.sin(a))
+
+
+def tanh(x):
+    """Hyperbolic tangent; (tanh a)' = 1 - tanh(a)**2."""
+    return _elementary(x, np.tanh, torch.tanh,
+                       derivative=lambda a: 1 - np.tanh(a) ** 2)
+
+
+def relu(x):
+    """max(a, 0); its derivative is taken as 0 at a = 0, as torch does."""
+    return _elementary(x, lambda a: np.maximum(a, 0.0), torch.relu,
+                       derivative=lambda a: np.where(a > 0, 1.0, 0.0))
+
+
+def _elementary(x, numpy_fn, torch_fn, derivative):
+    # A torch branch lets one function run under dual_jvp and torch.func.
+    if isinstance(x, Dual):  # the chain rule
+        return Dual(numpy_fn(x.primal), derivative(x.primal) * x.tangent)
+    if isinstance(x, torch.Tensor):
+        return torch_fn(x)
+    return numpy_fn(x)

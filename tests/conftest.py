@@ -1,0 +1,43 @@
+"""Shared fixtures: the strictly built book, served on 127.0.0.1."""
+
+import functools
+import http.server
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+HTML = ROOT / "_build" / "html"
+
+
+@pytest.fixture(scope="session")
+def built_book():
+    """Build the whole book as CI does: -W turns warnings into failure."""
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    result = subprocess.run(
+        [str(jupyter_book), "build", ".", "--all", "-W", "--keep-going"],
+        cwd=ROOT, capture_output=True, text=True, timeout=900)
+    result.log = result.stdout + result.stderr
+    return result
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def book_url(built_book):
+    """Base URL of _build/html served on a free loopback port."""
+    if built_book.returncode != 0:
+        pytest.fail("the book did not build:\n" + built_book.log[-3000:])
+    handler = functools.partial(_QuietHandler, directory=str(HTML))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()

@@ -1,0 +1,37 @@
+"""The strict HTML build: no warning, every chapter, assets served locally."""
+
+import re
+
+from conftest import HTML
+from notebook_checks import chapter_notebooks
+
+
+def test_strict_build_has_no_warning(built_book):
+    assert built_book.returncode == 0, built_book.log[-3000:]
+    warnings = [line for line in built_book.log.splitlines()
+                if "WARNING" in line or "ERROR" in line]
+    assert warnings == []
+
+
+def test_every_chapter_has_a_page(built_book):
+    for path in chapter_notebooks():
+        assert (HTML / "book" / f"{path.stem}.html").is_file(), path.stem
+
+
+def test_math_and_widgets_load_from_the_book_itself(built_book):
+    page_path = HTML / "book" / "01_linear_regression.html"
+    scripts = re.findall(r'<script[^>]+src="([^"]+)"',
+                         page_path.read_text())
+    remote = [src for src in scripts if re.match(r"(https?:)?//", src)]
+    assert remote == []
+    local = {(page_path.parent / src.split("?")[0]).resolve()
+             for src in scripts}
+    assert (HTML / "_static/mathjax/tex-chtml-full.js").resolve() in local
+    assert (HTML / "_static/html-manager/embed.js").resolve() in local
+    assert all(path.is_file() for path in local), local
+
+
+def test_widget_state_is_embedded(built_book):
+    page = (HTML / "book" / "01_linear_regression.html").read_text()
+    assert "application/vnd.jupyter.widget-state+json" in page
+    assert "application/vnd.jupyter.widget-view+json" in page

@@ -1,0 +1,89 @@
+"""Chapter pages in headless Chromium, offline: math typeset, the live
+panel's figure visible, solutions folded, no request off 127.0.0.1 and
+no console error. Screenshots land in _build/screenshots/ to look at.
+"""
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from browser import console_errors, requested_urls, start_chromium, \
+    stop_chromium
+from conftest import ROOT
+
+SHOTS = ROOT / "_build" / "screenshots"
+PAGES = ["book/intro", "book/01_linear_regression"]
+WAIT_SECONDS = 30
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def browser():
+    driver = start_chromium()
+    yield driver
+    stop_chromium(driver)
+
+
+def load(browser, url):
+    browser.get(url)
+    WebDriverWait(browser, WAIT_SECONDS).until(
+        lambda d: d.execute_script("return document.readyState")
+        == "complete")
+
+
+def wait_for_math(browser):
+    WebDriverWait(browser, WAIT_SECONDS).until(lambda d: d.execute_script(
+        "return document.querySelectorAll('mjx-container').length > 0"
+        " && document.querySelectorAll('.math:not(:has(mjx-container))')"
+        ".length === 0"))
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_is_typeset_offline_without_errors(browser, book_url, page):
+    requested_urls(browser)  # drop earlier pages' requests
+    load(browser, f"{book_url}/{page}.html")
+    wait_for_math(browser)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(SHOTS / f"{page.replace('/', '_')}.png"))
+    raw_tex = browser.execute_script(
+        "return [...document.querySelectorAll('.math')]"
+        ".filter(e => e.textContent.includes('\\\\frac')"
+        " && !e.querySelector('mjx-container')).length")
+    assert raw_tex == 0
+    # chrome:// and data: URLs are the browser's own, not the network's.
+    outside = [url for url in requested_urls(browser)
+               if url.split(":")[0] in ("http", "https", "ws", "wss")
+               and not url.startswith(book_url + "/")]
+    assert outside == []
+    assert console_errors(browser) == []
+
+
+def test_live_panel_shows_its_figure(browser, book_url):
+    load(browser, f"{book_url}/book/01_linear_regression.html")
+    wait_for_math(browser)
+    image = WebDriverWait(browser, WAIT_SECONDS).until(
+        lambda d: d.execute_script(
+            "const img = document.querySelector('.jupyter-widgets img');"
+            "return img && img.complete && img.naturalWidth > 0 ? img : null"))
+    size = browser.execute_script(
+        "return [arguments[0].naturalWidth, arguments[0].naturalHeight]",
+        image)
+    assert size == [720, 272]
+    sliders = browser.find_elements(By.CSS_SELECTOR,
+                                    ".jupyter-widgets .widget-slider")
+    assert len(sliders) == 2
+    note = browser.find_element(By.CSS_SELECTOR, ".jupyter-widgets small")
+    assert note.is_displayed() and "Static figure" in note.text
+    browser.execute_script("arguments[0].scrollIntoView()", image)
+    browser.save_screenshot(str(SHOTS / "01_live_panel.png"))
+
+
+def test_exercise_solutions_start_folded(browser, book_url):
+    load(browser, f"{book_url}/book/01_linear_regression.html")
+    solutions = browser.find_elements(By.CSS_SELECTOR, ".solution")
+    assert len(solutions) >= 4
+    for solution in solutions:
+        assert "dropdown" in solution.get_attribute("class")
+        body = solution.find_elements(By.CSS_SELECTOR, ".section, p")
+        assert not any(element.is_displayed() for element in body[1:])

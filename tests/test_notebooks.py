@@ -1,0 +1,121 @@
+"""Every chapter notebook is stored executed and fresh.
+
+The outputs themselves are compared by nbval (`pytest` runs it over
+book/ with the options in pyproject.toml). The tests below check the
+rest, and show on tampered copies that each check can fail.
+"""
+
+import copy
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from notebook_checks import ROOT, chapter_notebooks, read, \
+    stored_execution_problems
+
+CHAPTER_1 = ROOT / "book" / "01_linear_regression.ipynb"
+
+
+def test_the_book_has_its_chapters():
+    names = [path.name for path in chapter_notebooks()]
+    assert "01_linear_regression.ipynb" in names
+
+
+@pytest.mark.parametrize("path", chapter_notebooks(), ids=lambda p: p.stem)
+def test_notebook_is_stored_executed(path):
+    assert stored_execution_problems(read(path)) == []
+
+
+@pytest.mark.parametrize("path", chapter_notebooks(), ids=lambda p: p.stem)
+def test_only_widget_and_timing_cells_skip_the_output_comparison(path):
+    for cell in read(path).cells:
+        if "nbval-ignore-output" in cell.metadata.get("tags", []):
+            source = cell.source
+            assert "LivePanel" in source or "time" in source, source
+
+
+def code_cells(notebook):
+    return [c for c in notebook.cells if c.cell_type == "code"]
+
+
+def test_a_notebook_without_outputs_is_caught():
+    notebook = read(CHAPTER_1)
+    for cell in code_cells(notebook):
+        cell.outputs, cell.execution_count = [], None
+    problems = stored_execution_problems(notebook)
+    assert any("never executed" in p for p in problems)
+    assert "stored without outputs" in problems
+
+
+def test_cells_run_out_of_order_are_caught():
+    notebook = read(CHAPTER_1)
+    first, second = code_cells(notebook)[:2]
+    first.execution_count, second.execution_count = 2, 1
+    problems = stored_execution_problems(notebook)
+    assert any("are not 1.." in p and "in order" in p for p in problems)
+
+
+def test_stored_errors_warnings_and_lost_widget_state_are_caught():
+    notebook = read(CHAPTER_1)
+    cell = code_cells(notebook)[1]
+    cell.outputs.append(nbformat.v4.new_output(
+        "stream", name="stderr", text="RuntimeWarning: overflow"))
+    cell.outputs.append(nbformat.v4.new_output(
+        "error", ename="ValueError", evalue="bad", traceback=[]))
+    notebook.metadata.pop("widgets")
+    problems = " | ".join(stored_execution_problems(notebook))
+    assert "stored stderr" in problems
+    assert "stored error ValueError: bad" in problems
+    assert "without saved state" in problems
+
+
+def run_nbval(notebook, tmp_path):
+    """Run nbval on a copy, isolated from this repo's pytest settings."""
+    path = tmp_path / "chapter.ipynb"
+    nbformat.write(notebook, path)
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+         "--nbval", "--nbval-current-env", "--nbval-sanitize-with",
+         str(ROOT / "tests" / "sanitize.cfg"), "-c",
+         str(tmp_path / "pytest.ini"), str(path)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300)
+
+
+def first_printing_cell(notebook, text):
+    for cell in code_cells(notebook):
+        if any(text in o.get("text", "") for o in cell.outputs):
+            return cell
+    raise AssertionError(f"no stored output contains {text!r}")
+
+
+@pytest.mark.slow
+def test_nbval_fails_when_a_stored_output_is_stale(tmp_path):
+    notebook = read(CHAPTER_1)
+    cell = first_printing_cell(notebook, "2/λmax = ")
+    for output in cell.outputs:
+        if output.output_type == "stream":
+            output.text = output.text.replace("2/λmax = ", "2/λmax ≈ ")
+    result = run_nbval(notebook, tmp_path)
+    assert result.returncode != 0, result.stdout[-2000:]
+    assert "2/λmax ≈ " in result.stdout
+
+
+@pytest.mark.slow
+def test_nbval_fails_when_the_code_changes_a_printed_number(tmp_path):
+    notebook = read(CHAPTER_1)
+    cell = next(c for c in code_cells(notebook)
+                if "n_samples=40" in c.source)
+    cell.source = cell.source.replace("n_samples=40", "n_samples=41")
+    result = run_nbval(notebook, tmp_path)
+    assert result.returncode != 0, result.stdout[-2000:]
+    assert "failed" in result.stdout.splitlines()[-1]
+
+
+@pytest.mark.slow
+def test_nbval_passes_on_the_untouched_chapter(tmp_path):
+    # The control for the two tests above: the same run, no tampering.
+    result = run_nbval(copy.deepcopy(read(CHAPTER_1)), tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:]
