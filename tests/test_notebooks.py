@@ -36,6 +36,30 @@ def test_only_widget_and_timing_cells_skip_the_output_comparison(path):
             assert "LivePanel" in source or "time" in source, source
 
 
+# A code line or text output wider than this scrolls sideways on the
+# HTML page (measured in headless Chromium at 1280 px).
+PAGE_WIDTH = 75
+MAX_CELL_LINES = 15  # DESIGN.md: short cells, one idea each
+
+
+@pytest.mark.parametrize("path", chapter_notebooks(), ids=lambda p: p.stem)
+def test_code_and_printed_lines_fit_the_page(path):
+    too_wide = []
+    for index, cell in enumerate(code_cells(read(path)), start=1):
+        texts = [cell.source] + [o.get("text", "") for o in cell.outputs]
+        too_wide += [(index, line) for text in texts
+                     for line in text.splitlines() if len(line) > PAGE_WIDTH]
+    assert too_wide == []
+
+
+@pytest.mark.parametrize("path", chapter_notebooks(), ids=lambda p: p.stem)
+def test_code_cells_are_short(path):
+    long_cells = [(index, len(cell.source.splitlines()))
+                  for index, cell in enumerate(code_cells(read(path)), 1)
+                  if len(cell.source.splitlines()) > MAX_CELL_LINES]
+    assert long_cells == []
+
+
 def code_cells(notebook):
     return [c for c in notebook.cells if c.cell_type == "code"]
 
