@@ -6,13 +6,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: book test execute bench lab setup assets browser clean
+.PHONY: book test execute bench lab setup assets test-tools clean
 
 book: setup assets  ## build the HTML book into _build/html
 	$(BIN)/jupyter-book build . --keep-going
 	@echo "Open _build/html/index.html"
 
-test: setup assets browser  ## every test: unit, notebooks, strict build, browser
+test: setup test-tools assets  ## every test: unit, notebooks, strict build, browser
 	$(BIN)/python -m pytest
 
 execute: setup  ## re-execute every notebook in place on a fresh kernel
@@ -35,8 +35,8 @@ $(STAMP): requirements.txt pyproject.toml
 assets:  ## MathJax and the widget manager, served by the book itself
 	bash tools/vendor_assets.sh
 
-browser:  ## headless Chromium for the browser tests
-	bash tools/install_browser.sh
+test-tools:  ## Chromium, its driver and npm, from Debian's packages
+	bash tools/install_test_tools.sh
 
 clean:
 	rm -rf _build book/_vendor

@@ -11,8 +11,9 @@ import time
 from pathlib import Path
 
 import jacolib
-from benchmarks.budget import Budget, median_seconds
-from jacolib import linreg
+from benchmarks.budget import Budget
+from jacolib import autodiff_figures, curvature_figures, linreg
+from jacolib.timing import median_seconds
 from jacolib.widgets import LivePanel
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +27,20 @@ PANELS = [
                        condition_number=(1.0, 50.0, 1.0, 10.0)),
      [{"learning_rate": lr, "condition_number": kappa}
       for lr, kappa in [(1.5, 10.0), (0.3, 50.0), (2.2, 3.0), (1.0, 1.0)]]),
+    ("ch2 Taylor panel",
+     lambda: LivePanel(curvature_figures.TaylorScene,
+                       w1=(-2.0, 2.0, 0.05, -0.5), w2=(-1.5, 2.5, 0.05, 0.5),
+                       angle=(0, 360, 5, 30)),
+     [{"w1": w1, "w2": w2, "angle": angle}
+      for w1, w2, angle in [(-0.5, 0.5, 30), (2.0, -1.5, 0), (-2.0, 2.5, 355),
+                            (0.3, 1.0, 180)]]),
+    ("ch3 JVP/VJP panel",
+     lambda: LivePanel(autodiff_figures.JvpVjpScene, figsize=(9.0, 4.4),
+                       x1=(-2.0, 2.0, 0.05, 0.8), x2=(-2.0, 2.0, 0.05, -0.5),
+                       v_angle=(0, 360, 5, 30), u_angle=(0, 360, 5, 120)),
+     [{"x1": x1, "x2": x2, "v_angle": v, "u_angle": u}
+      for x1, x2, v, u in [(0.8, -0.5, 30, 120), (-2.0, 2.0, 0, 360),
+                           (2.0, -2.0, 270, 45), (0.0, 0.0, 90, 90)]]),
 ]
 
 

@@ -1,7 +1,5 @@
-"""The shared pieces of `make bench`: a budget row and a median timer."""
+"""The shared piece of `make bench`: a budget row (timers: jacolib.timing)."""
 
-import statistics
-import time
 from dataclasses import dataclass
 
 
@@ -25,14 +23,3 @@ class Budget:
             return self.measured <= self.limit
         return self.measured >= self.limit
 
-
-def median_seconds(fn, repeats=20, warmup=2):
-    """Median wall-clock time of ``fn()`` over ``repeats`` calls."""
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)

@@ -4,6 +4,8 @@ the response Jacobian of an optimum.
 Parameters are one flat vector ``w`` of shape (n,); losses are functions
 of it returning a scalar tensor. Everything is torch float64 and built on
 ``torch.func``; Hessian-vector products are never a materialized H.
+The small networks and trainers of the chapter are in
+``jacolib.small_nets``, its figures in ``jacolib.curvature_figures``.
 """
 
 from collections import namedtuple
@@ -14,13 +16,10 @@ from torch.func import grad, hessian, jacfwd, jacrev, jvp, vjp
 TaylorModels = namedtuple(
     "TaylorModels", "steps true first_order second_order")
 CGResult = namedtuple("CGResult", "x n_iter residual_norm converged")
-MinimizeResult = namedtuple("MinimizeResult", "w n_iter grad_norm converged")
-MLP = namedtuple("MLP", "init_params forward n_params sizes")
+SpectrumSummary = namedtuple(
+    "SpectrumSummary", "n n_near_zero n_negative smallest largest")
 
 STATIONARY_KINDS = ("minimum", "maximum", "saddle", "degenerate")
-_ACTIVATIONS = {"tanh": torch.tanh, "sigmoid": torch.sigmoid,
-                "softplus": torch.nn.functional.softplus,
-                "relu": torch.relu}
 
 
 # --- input checks ----------------------------------------------------------
@@ -102,6 +101,29 @@ def hessian_eigenvalues(loss, w):
     H = hessian(loss)(w)
     # Autodiff Hessians are symmetric only up to rounding.
     return torch.linalg.eigvalsh(0.5 * (H + H.T))
+
+
+def spectrum_summary(eigenvalues, rel_tol=1e-3):
+    """Counts that describe a Hessian spectrum, eigenvalues (n,).
+
+    Relative to the scale s = max |λ|: ``n_near_zero`` counts |λ| <=
+    rel_tol·s, ``n_negative`` counts λ < -rel_tol·s (clearly negative).
+    Returns ``SpectrumSummary(n, n_near_zero, n_negative, smallest,
+    largest)``, the last two as floats.
+    """
+    if not (isinstance(eigenvalues, torch.Tensor) and eigenvalues.ndim == 1
+            and eigenvalues.numel() > 0):
+        raise ValueError(
+            "eigenvalues must be a non-empty 1-D tensor (n,); "
+            f"got {_shape(eigenvalues)}")
+    if not rel_tol >= 0:
+        raise ValueError(f"rel_tol must be >= 0; got {rel_tol!r}")
+    threshold = rel_tol * eigenvalues.abs().max().item()
+    return SpectrumSummary(
+        eigenvalues.numel(),
+        int((eigenvalues.abs() <= threshold).sum()),
+        int((eigenvalues < -threshold).sum()),
+        eigenvalues.min().item(), eigenvalues.max().item())
 
 
 def _check_symmetric(H):
@@ -297,109 +319,3 @@ def response_jacobian_cg(f, loss, w_star, theta, dtheta, damping=0.0,
 
     mixed = jvp(gradient_in_w, (theta,), (dtheta,))[1]
     return conjugate_gradient(matvec, -mixed, tol=tol, max_iter=max_iter)
-
-
-# --- Newton's method, to train and retrain small models --------------------
-def _newton_direction(H, gradient):
-    # |λ| instead of λ: a saddle's negative directions become descent
-    # directions ("saddle-free" Newton); the floor keeps steps finite.
-    eigenvalues, Q = torch.linalg.eigh(0.5 * (H + H.T))
-    floor = 1e-8 * max(1.0, eigenvalues.abs().max().item())
-    scaled = (Q.T @ gradient) / eigenvalues.abs().clamp_min(floor)
-    return -Q @ scaled
-
-
-def _backtrack(objective, w, step, gradient):
-    value = objective(w).item()
-    decrease = (gradient @ step).item()
-    # The slack lets rounding noise pass near the minimum, where the
-    # predicted decrease is below float64 resolution of the loss.
-    slack = 4 * torch.finfo(w.dtype).eps * abs(value)
-    t = 1.0
-    while t > 1e-10 and objective(w + t * step).item() \
-            > value + 1e-4 * t * decrease + slack:
-        t /= 2
-    return w + t * step
-
-
-def newton_minimize(objective, w0, grad_tol=1e-10, max_iter=100):
-    """Minimize objective(w) by Newton's method with a line search.
-
-    w0: (n,) start. Materializes the Hessian each step: a few hundred
-    parameters at most. Stops when ‖∇‖ <= grad_tol. Returns
-    ``MinimizeResult(w, n_iter, grad_norm, converged)``.
-    """
-    _check_flat(w0, "w0")
-    _scalar_value(objective, w0)
-    w = w0.detach().clone()
-    for n_iter in range(max_iter):
-        gradient = grad(objective)(w)
-        if gradient.norm() <= grad_tol:
-            return MinimizeResult(w, n_iter, gradient.norm(), True)
-        step = _newton_direction(hessian(objective)(w), gradient)
-        w = _backtrack(objective, w, step, gradient).detach()
-    grad_norm = grad(objective)(w).norm()
-    return MinimizeResult(w, max_iter, grad_norm, bool(grad_norm <= grad_tol))
-
-
-# --- a small MLP as a function of one flat parameter vector ----------------
-def _layer_shapes(sizes):
-    return [(n_out, n_in) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
-
-
-def _init_params(sizes, seed):
-    generator = torch.Generator().manual_seed(seed)
-    pieces = []
-    for n_out, n_in in _layer_shapes(sizes):
-        W = torch.randn(n_out, n_in, generator=generator,
-                        dtype=torch.float64) / n_in**0.5
-        pieces += [W.flatten(), torch.zeros(n_out, dtype=torch.float64)]
-    return torch.cat(pieces)
-
-
-def _forward(w, X, sizes, act):
-    start, h = 0, X.to(w.dtype)
-    for layer, (n_out, n_in) in enumerate(_layer_shapes(sizes)):
-        W = w[start:start + n_out * n_in].reshape(n_out, n_in)
-        b = w[start + n_out * n_in:start + n_out * n_in + n_out]
-        start += n_out * n_in + n_out
-        h = h @ W.T + b
-        if layer < len(sizes) - 2:  # no activation after the last layer
-            h = act(h)
-    return h
-
-
-def mlp(sizes, activation="tanh"):
-    """A fully connected network whose parameters are one flat vector.
-
-    sizes: widths [d_in, hidden..., d_out]. Returns
-    ``MLP(init_params, forward, n_params, sizes)``: init_params(seed) ->
-    w (n_params,) float64, weights ~ N(0, 1/fan_in), biases 0;
-    forward(w, X) maps X (N, d_in) to (N, d_out), the activation between
-    layers and none after the last. Layout of w: W1 (row-major), b1,
-    W2, b2, ...
-    """
-    sizes = tuple(int(size) for size in sizes)
-    if len(sizes) < 2 or min(sizes) < 1:
-        raise ValueError(
-            f"sizes must list >= 2 positive widths; got {list(sizes)}")
-    if activation not in _ACTIVATIONS:
-        raise ValueError(
-            f"activation must be one of {sorted(_ACTIVATIONS)}; "
-            f"got {activation!r}")
-    n_params = sum(o * i + o for o, i in _layer_shapes(sizes))
-
-    def init_params(seed=0):
-        return _init_params(sizes, seed)
-
-    def forward(w, X):
-        if _shape(w) != (n_params,):
-            raise ValueError(
-                f"w must have shape ({n_params},); got {_shape(w)}")
-        if not isinstance(X, torch.Tensor) or X.ndim != 2 \
-                or X.shape[1] != sizes[0]:
-            raise ValueError(
-                f"X must have shape (N, {sizes[0]}); got {_shape(X)}")
-        return _forward(w, X, sizes, _ACTIVATIONS[activation])
-
-    return MLP(init_params, forward, n_params, sizes)

@@ -10,9 +10,14 @@ from selenium.webdriver.support.ui import WebDriverWait
 from browser import console_errors, requested_urls, start_chromium, \
     stop_chromium
 from conftest import ROOT
+from notebook_checks import chapter_notebooks, read
 
 SHOTS = ROOT / "_build" / "screenshots"
-PAGES = ["book/intro", "book/01_linear_regression"]
+CHAPTERS = [f"book/{path.stem}" for path in chapter_notebooks()]
+PAGES = ["book/intro"] + CHAPTERS
+PANEL_CHAPTERS = [f"book/{path.stem}" for path in chapter_notebooks()
+                  if "LivePanel(" in "".join(c.source for c in
+                                              read(path).cells)]
 WAIT_SECONDS = 30
 
 pytestmark = pytest.mark.browser
@@ -59,30 +64,34 @@ def test_page_is_typeset_offline_without_errors(browser, book_url, page):
     assert console_errors(browser) == []
 
 
-def test_live_panel_shows_its_figure(browser, book_url):
-    load(browser, f"{book_url}/book/01_linear_regression.html")
+@pytest.mark.parametrize("page", PANEL_CHAPTERS)
+def test_live_panel_shows_its_figure(browser, book_url, page):
+    load(browser, f"{book_url}/{page}.html")
     wait_for_math(browser)
     image = WebDriverWait(browser, WAIT_SECONDS).until(
         lambda d: d.execute_script(
             "const img = document.querySelector('.jupyter-widgets img');"
             "return img && img.complete && img.naturalWidth > 0 ? img : null"))
-    size = browser.execute_script(
+    width, height = browser.execute_script(
         "return [arguments[0].naturalWidth, arguments[0].naturalHeight]",
         image)
-    assert size == [720, 272]
+    assert width >= 600 and height >= 200  # the stored frame, not a stub
     sliders = browser.find_elements(By.CSS_SELECTOR,
                                     ".jupyter-widgets .widget-slider")
-    assert len(sliders) == 2
+    assert len(sliders) >= 1
     note = browser.find_element(By.CSS_SELECTOR, ".jupyter-widgets small")
     assert note.is_displayed() and "Static figure" in note.text
-    browser.execute_script("arguments[0].scrollIntoView()", image)
-    browser.save_screenshot(str(SHOTS / "01_live_panel.png"))
+    panel = browser.find_element(By.CSS_SELECTOR, ".jupyter-widgets")
+    browser.execute_script("arguments[0].scrollIntoView()", panel)
+    name = page.split("/")[-1]
+    browser.save_screenshot(str(SHOTS / f"{name}_live_panel.png"))
 
 
-def test_exercise_solutions_start_folded(browser, book_url):
-    load(browser, f"{book_url}/book/01_linear_regression.html")
+@pytest.mark.parametrize("page", CHAPTERS)
+def test_exercise_solutions_start_folded(browser, book_url, page):
+    load(browser, f"{book_url}/{page}.html")
     solutions = browser.find_elements(By.CSS_SELECTOR, ".solution")
-    assert len(solutions) >= 4
+    assert len(solutions) >= 3
     for solution in solutions:
         assert "dropdown" in solution.get_attribute("class")
         body = solution.find_elements(By.CSS_SELECTOR, ".section, p")

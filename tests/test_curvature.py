@@ -12,6 +12,7 @@ from torch.autograd.functional import jacobian as autograd_jacobian
 from torch.func import jvp
 
 from jacolib import curvature as C
+from jacolib import small_nets as S
 
 DTYPE = torch.float64
 
@@ -175,7 +176,7 @@ def test_non_scalar_loss_is_rejected():
         C.slope_and_curvature(torch.sin, randn(3), randn(3))
 
 
-# --- hessian_eigenvalues ---------------------------------------------------
+# --- hessian_eigenvalues and spectrum_summary ------------------------------
 
 def test_hessian_eigenvalues_of_a_quadratic_are_those_of_A():
     A = randn(6, 6, seed=9)
@@ -194,11 +195,41 @@ def test_hessian_eigenvalues_match_autograd():
     assert np.all(np.diff(eigenvalues) >= 0)
 
 
+def test_spectrum_summary_counts_against_a_python_loop():
+    # Scale max |λ| = 5, so rel_tol 1e-3 puts the threshold at 5e-3.
+    values = [-5.0, -1e-2, -2e-3, 0.0, 1e-3, 4e-3, 0.1, 3.0, 4.0]
+    summary = C.spectrum_summary(torch.tensor(values, dtype=DTYPE),
+                                 rel_tol=1e-3)
+    assert summary.n == 9
+    assert summary.n_near_zero == sum(abs(x) <= 5e-3 for x in values) == 4
+    assert summary.n_negative == sum(x < -5e-3 for x in values) == 2
+    assert (summary.smallest, summary.largest) == (-5.0, 4.0)
+
+
+def test_spectrum_summary_of_a_psd_matrix_has_no_negatives():
+    A = randn(30, 5)
+    eigenvalues = torch.linalg.eigvalsh(A @ A.T)  # rank 5 of 30
+    summary = C.spectrum_summary(eigenvalues, rel_tol=1e-10)
+    assert summary.n_negative == 0
+    assert summary.n_near_zero == 25
+
+
+@pytest.mark.parametrize("eigenvalues, rel_tol, message", [
+    (torch.zeros(2, 2, dtype=DTYPE), 1e-3, r"1-D tensor \(n,\); got \(2, 2\)"),
+    (torch.zeros(0, dtype=DTYPE), 1e-3, r"non-empty.*got \(0,\)"),
+    ([1.0, 2.0], 1e-3, r"got list"),
+    (torch.ones(3, dtype=DTYPE), -1.0, r"rel_tol must be >= 0; got -1.0"),
+])
+def test_spectrum_summary_rejects_bad_input(eigenvalues, rel_tol, message):
+    with pytest.raises(ValueError, match=message):
+        C.spectrum_summary(eigenvalues, rel_tol=rel_tol)
+
+
 # --- Gauss-Newton ----------------------------------------------------------
 
 def mlp_problem(n_classes=2, seed=0):
     """f: w -> outputs (N, n_classes) of a small tanh MLP, and w."""
-    net = C.mlp([3, 4, n_classes])
+    net = S.mlp([3, 4, n_classes])
     X = randn(7, 3, seed=seed + 1)
     return (lambda w: net.forward(w, X)), randn(net.n_params, seed=seed)
 
@@ -459,7 +490,7 @@ def one_target_moved(t, index=5):
 
 def perfect_fit():
     """Targets made by a [3, 3, 1] network itself: zero residuals."""
-    net = C.mlp([3, 3, 1])
+    net = S.mlp([3, 3, 1])
     X = randn(30, 3, seed=50)
     w_star = randn(net.n_params, seed=51)
     f = lambda w: net.forward(w, X)  # noqa: E731
@@ -480,12 +511,12 @@ def test_mlp_response_gauss_newton_exact_at_a_perfect_fit():
 @pytest.fixture(scope="module")
 def noisy_fit():
     """A [1, 4, 1] tanh MLP trained with weight decay on noisy sin data."""
-    net = C.mlp([1, 4, 1])
+    net = S.mlp([1, 4, 1])
     X = torch.linspace(-2, 2, 20, dtype=DTYPE).reshape(-1, 1)
     t = torch.sin(2 * X) + 0.1 * randn(20, 1, seed=52)
     f = lambda w: net.forward(w, X)  # noqa: E731
     weight_decay = 1e-3
-    trained = C.newton_minimize(
+    trained = S.newton_minimize(
         lambda w: sum_squares(f(w), t) + 0.5 * weight_decay * w @ w,
         net.init_params(0))
     assert trained.converged
@@ -539,90 +570,3 @@ def test_response_jacobian_direct_matches_cg_on_the_mlp(noisy_fit):
     assert jacobian.shape == (w_star.numel(),) + tuple(t.shape)
     direct = torch.tensordot(jacobian, dt, dims=2)
     assert relative_error(direct, retrained) < 1e-3
-
-
-# --- newton_minimize -------------------------------------------------------
-
-def test_newton_minimize_solves_ridge_in_one_step():
-    lam = torch.tensor(0.3, dtype=DTYPE)
-    result = C.newton_minimize(lambda w: ridge_objective(w, lam),
-                               torch.zeros(4, dtype=DTYPE))
-    assert result.converged and result.n_iter <= 2
-    assert torch.allclose(result.w, ridge_solution(lam), atol=1e-12)
-
-
-def test_newton_minimize_rosenbrock():
-    def rosenbrock(p):
-        return (1 - p[0]) ** 2 + 100 * (p[1] - p[0] ** 2) ** 2
-
-    result = C.newton_minimize(rosenbrock,
-                               torch.tensor([-1.2, 1.0], dtype=DTYPE))
-    assert result.converged
-    assert torch.allclose(result.w, torch.ones(2, dtype=DTYPE), atol=1e-10)
-
-
-def test_newton_minimize_escapes_a_saddle():
-    # Plain Newton would jump to the saddle at 0; |λ| steps go downhill.
-    def double_well(p):
-        return p[0] ** 4 / 4 - p[0] ** 2 / 2 + p[1] ** 2
-
-    result = C.newton_minimize(double_well,
-                               torch.tensor([1e-3, 0.5], dtype=DTYPE))
-    assert torch.allclose(result.w, torch.tensor([1.0, 0.0], dtype=DTYPE),
-                          atol=1e-10)
-
-
-def test_newton_minimize_reports_no_convergence():
-    result = C.newton_minimize(lambda w: torch.cosh(w).sum(),
-                               torch.full((3,), 5.0, dtype=DTYPE),
-                               max_iter=1)
-    assert result.n_iter == 1 and not result.converged
-
-
-# --- mlp -------------------------------------------------------------------
-
-@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "softplus",
-                                        "relu"])
-def test_mlp_matches_torch_nn(activation):
-    sizes = [3, 5, 4, 2]
-    net = C.mlp(sizes, activation=activation)
-    modules = {"tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid,
-               "softplus": torch.nn.Softplus, "relu": torch.nn.ReLU}
-    layers = []
-    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-        layers += [torch.nn.Linear(n_in, n_out, dtype=DTYPE),
-                   modules[activation]()]
-    reference = torch.nn.Sequential(*layers[:-1])
-    w = torch.nn.utils.parameters_to_vector(reference.parameters())
-    assert net.n_params == w.numel() == 3 * 5 + 5 + 5 * 4 + 4 + 4 * 2 + 2
-    X = randn(6, 3)
-    assert torch.allclose(net.forward(w.detach(), X), reference(X),
-                          atol=1e-14)
-
-
-def test_mlp_init_is_seeded_and_scaled():
-    net = C.mlp([200, 100, 1])
-    w = net.init_params(1)
-    assert w.dtype == DTYPE and w.shape == (net.n_params,)
-    assert torch.equal(w, net.init_params(1))
-    assert not torch.equal(w, net.init_params(2))
-    first_weights = w[:200 * 100]
-    assert abs(first_weights.std().item() * 200 ** 0.5 - 1) < 0.02
-    assert w[200 * 100:200 * 100 + 100].abs().max() == 0  # biases
-
-
-@pytest.mark.parametrize("call, message", [
-    (lambda: C.mlp([3]), r"sizes must list >= 2 positive widths; got \[3\]"),
-    (lambda: C.mlp([3, 0, 1]), r"got \[3, 0, 1\]"),
-    (lambda: C.mlp([3, 1], activation="gelu"),
-     r"activation must be one of \['relu', .*got 'gelu'"),
-    (lambda: C.mlp([3, 1]).forward(torch.zeros(5, dtype=DTYPE),
-                                   torch.zeros(2, 3, dtype=DTYPE)),
-     r"w must have shape \(4,\); got \(5,\)"),
-    (lambda: C.mlp([3, 1]).forward(torch.zeros(4, dtype=DTYPE),
-                                   torch.zeros(2, 2, dtype=DTYPE)),
-     r"X must have shape \(N, 3\); got \(2, 2\)"),
-])
-def test_mlp_rejects_bad_input(call, message):
-    with pytest.raises(ValueError, match=message):
-        call()

@@ -1,19 +1,25 @@
 #!/usr/bin/env bash
-# Headless Chromium and its driver for the browser tests (Debian packages).
+# What `make test` needs beyond Python, from Debian's packages: Chromium
+# and its driver for the browser tests, and npm for the offline assets
+# (the browser tests check that no request leaves 127.0.0.1).
 set -euo pipefail
-if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then
+missing=()
+command -v chromium >/dev/null || missing+=(chromium)
+command -v chromedriver >/dev/null || missing+=(chromium-driver)
+command -v npm >/dev/null || missing+=(npm)
+if [ ${#missing[@]} -eq 0 ]; then
     exit 0
 fi
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
     if ! command -v sudo >/dev/null; then
-        echo "The browser tests need Debian's chromium and chromium-driver:" \
-             "install them as root (apt-get install chromium chromium-driver)." >&2
+        echo "make test needs Debian's ${missing[*]}: install them as root" \
+             "(apt-get install ${missing[*]})." >&2
         exit 1
     fi
     SUDO=sudo
 fi
-echo "Installing chromium and chromium-driver for the browser tests..."
+echo "Installing ${missing[*]} for the tests..."
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
-    chromium chromium-driver >/dev/null
+    "${missing[@]}" >/dev/null

@@ -1,0 +1,172 @@
+"""Small networks and their training, for the curvature experiments.
+
+``mlp`` builds a fully connected network whose parameters are one flat
+vector ``w`` (so torch.func can take Hessians in w); ``train_gd`` runs
+full-batch gradient descent and keeps snapshots of w; ``newton_minimize``
+trains a few-parameter model to a true minimum (gradient ~ 1e-10), as
+the response Jacobian of chapter 2 needs. Everything is float64.
+"""
+
+from collections import namedtuple
+
+import torch
+from torch.func import grad, hessian
+
+from jacolib.curvature import _check_flat, _scalar_value, _shape
+
+MinimizeResult = namedtuple("MinimizeResult", "w n_iter grad_norm converged")
+MLP = namedtuple("MLP", "init_params forward n_params sizes")
+GDRun = namedtuple("GDRun", "snapshots losses")
+
+_ACTIVATIONS = {"tanh": torch.tanh, "sigmoid": torch.sigmoid,
+                "softplus": torch.nn.functional.softplus,
+                "relu": torch.relu}
+
+
+# --- a 1-D regression toy ---------------------------------------------------
+def noisy_sine_data(n_samples=20, noise=0.1, frequency=2.0, seed=0):
+    """Inputs X (N, 1) evenly spaced on [-2, 2] and targets
+    t = sin(frequency x) + noise * N(0, 1), (N, 1), float64."""
+    if not isinstance(n_samples, int) or n_samples < 1:
+        raise ValueError(
+            f"n_samples must be a positive int; got {n_samples!r}")
+    generator = torch.Generator().manual_seed(seed)
+    X = torch.linspace(-2, 2, n_samples, dtype=torch.float64).reshape(-1, 1)
+    noise_draw = torch.randn(n_samples, 1, generator=generator,
+                             dtype=torch.float64)
+    return X, torch.sin(frequency * X) + noise * noise_draw
+
+
+# --- full-batch gradient descent with snapshots ----------------------------
+def train_gd(loss, w0, lr, n_steps, snapshot_steps=()):
+    """Run w <- w - lr ∇loss(w) for n_steps steps from w0 (n,).
+
+    Returns ``GDRun(snapshots, losses)``: snapshots maps each step k in
+    ``snapshot_steps`` (0 <= k <= n_steps) to w after k steps; losses
+    (n_steps + 1,) holds loss(w_k) for every k.
+    """
+    _check_flat(w0, "w0")
+    _scalar_value(loss, w0)
+    wanted = sorted(set(int(k) for k in snapshot_steps))
+    if wanted and not 0 <= wanted[0] <= wanted[-1] <= n_steps:
+        raise ValueError(
+            f"snapshot_steps must lie in [0, {n_steps}]; got {wanted}")
+    if not lr > 0:
+        raise ValueError(f"lr must be > 0; got {lr!r}")
+    w, snapshots, losses = w0.detach().clone(), {}, []
+    for step in range(n_steps + 1):
+        if step in wanted:
+            snapshots[step] = w.clone()
+        # Plain autograd: per step, 2.5x faster than torch.func.grad.
+        w.requires_grad_(True)
+        value = loss(w)
+        gradient, = torch.autograd.grad(value, w)
+        losses.append(value.detach())
+        w = (w - lr * gradient).detach()  # the last step goes unused
+    return GDRun(snapshots, torch.stack(losses))
+
+
+# --- Newton's method, to train and retrain small models --------------------
+def _newton_direction(H, gradient):
+    # |λ| instead of λ: a saddle's negative directions become descent
+    # directions ("saddle-free" Newton); the floor keeps steps finite.
+    eigenvalues, Q = torch.linalg.eigh(0.5 * (H + H.T))
+    floor = 1e-8 * max(1.0, eigenvalues.abs().max().item())
+    scaled = (Q.T @ gradient) / eigenvalues.abs().clamp_min(floor)
+    return -Q @ scaled
+
+
+def _backtrack(objective, w, step, gradient):
+    value = objective(w).item()
+    decrease = (gradient @ step).item()
+    # The slack lets rounding noise pass near the minimum, where the
+    # predicted decrease is below float64 resolution of the loss.
+    slack = 4 * torch.finfo(w.dtype).eps * abs(value)
+    t = 1.0
+    while t > 1e-10 and objective(w + t * step).item() \
+            > value + 1e-4 * t * decrease + slack:
+        t /= 2
+    return w + t * step
+
+
+def newton_minimize(objective, w0, grad_tol=1e-10, max_iter=100):
+    """Minimize objective(w) by Newton's method with a line search.
+
+    w0: (n,) start. Materializes the Hessian each step: a few hundred
+    parameters at most. Stops when ‖∇‖ <= grad_tol. Returns
+    ``MinimizeResult(w, n_iter, grad_norm, converged)``.
+    """
+    _check_flat(w0, "w0")
+    _scalar_value(objective, w0)
+    w = w0.detach().clone()
+    for n_iter in range(max_iter):
+        gradient = grad(objective)(w)
+        if gradient.norm() <= grad_tol:
+            return MinimizeResult(w, n_iter, gradient.norm(), True)
+        step = _newton_direction(hessian(objective)(w), gradient)
+        w = _backtrack(objective, w, step, gradient).detach()
+    grad_norm = grad(objective)(w).norm()
+    return MinimizeResult(w, max_iter, grad_norm, bool(grad_norm <= grad_tol))
+
+
+# --- a small MLP as a function of one flat parameter vector ----------------
+def _layer_shapes(sizes):
+    return [(n_out, n_in) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+
+
+def _init_params(sizes, seed):
+    generator = torch.Generator().manual_seed(seed)
+    pieces = []
+    for n_out, n_in in _layer_shapes(sizes):
+        W = torch.randn(n_out, n_in, generator=generator,
+                        dtype=torch.float64) / n_in**0.5
+        pieces += [W.flatten(), torch.zeros(n_out, dtype=torch.float64)]
+    return torch.cat(pieces)
+
+
+def _forward(w, X, sizes, act):
+    start, h = 0, X.to(w.dtype)
+    for layer, (n_out, n_in) in enumerate(_layer_shapes(sizes)):
+        W = w[start:start + n_out * n_in].reshape(n_out, n_in)
+        b = w[start + n_out * n_in:start + n_out * n_in + n_out]
+        start += n_out * n_in + n_out
+        h = h @ W.T + b
+        if layer < len(sizes) - 2:  # no activation after the last layer
+            h = act(h)
+    return h
+
+
+def mlp(sizes, activation="tanh"):
+    """A fully connected network whose parameters are one flat vector.
+
+    sizes: widths [d_in, hidden..., d_out]. Returns
+    ``MLP(init_params, forward, n_params, sizes)``: init_params(seed) ->
+    w (n_params,) float64, weights ~ N(0, 1/fan_in), biases 0;
+    forward(w, X) maps X (N, d_in) to (N, d_out), the activation between
+    layers and none after the last. Layout of w: W1 (row-major), b1,
+    W2, b2, ...
+    """
+    sizes = tuple(int(size) for size in sizes)
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise ValueError(
+            f"sizes must list >= 2 positive widths; got {list(sizes)}")
+    if activation not in _ACTIVATIONS:
+        raise ValueError(
+            f"activation must be one of {sorted(_ACTIVATIONS)}; "
+            f"got {activation!r}")
+    n_params = sum(o * i + o for o, i in _layer_shapes(sizes))
+
+    def init_params(seed=0):
+        return _init_params(sizes, seed)
+
+    def forward(w, X):
+        if _shape(w) != (n_params,):
+            raise ValueError(
+                f"w must have shape ({n_params},); got {_shape(w)}")
+        if not isinstance(X, torch.Tensor) or X.ndim != 2 \
+                or X.shape[1] != sizes[0]:
+            raise ValueError(
+                f"X must have shape (N, {sizes[0]}); got {_shape(X)}")
+        return _forward(w, X, sizes, _ACTIVATIONS[activation])
+
+    return MLP(init_params, forward, n_params, sizes)

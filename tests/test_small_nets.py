@@ -1,0 +1,191 @@
+"""Tests of jacolib.small_nets: the networks and trainers of chapter 2,
+against torch.nn, closed forms of gradient descent and Newton's method.
+"""
+
+import pytest
+import torch
+
+from jacolib import small_nets as S
+from test_curvature import ridge_objective, ridge_solution
+
+DTYPE = torch.float64
+
+
+def randn(*shape, seed=0):
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randn(*shape, generator=generator, dtype=DTYPE)
+
+
+# --- noisy_sine_data -------------------------------------------------------
+
+def test_noisy_sine_data_shapes_grid_and_noise_level():
+    X, t = S.noisy_sine_data(n_samples=2000, noise=0.1, seed=3)
+    assert X.shape == t.shape == (2000, 1) and X.dtype == DTYPE
+    assert torch.equal(X.flatten(), torch.linspace(-2, 2, 2000,
+                                                   dtype=DTYPE))
+    noise = t - torch.sin(2 * X)
+    assert abs(noise.std().item() - 0.1) < 0.005
+    assert abs(noise.mean().item()) < 0.01
+
+
+def test_noisy_sine_data_is_seeded_and_noise_free_at_zero():
+    assert torch.equal(S.noisy_sine_data(seed=1)[1],
+                       S.noisy_sine_data(seed=1)[1])
+    assert not torch.equal(S.noisy_sine_data(seed=1)[1],
+                           S.noisy_sine_data(seed=2)[1])
+    X, t = S.noisy_sine_data(n_samples=7, noise=0.0, frequency=3.0)
+    assert torch.equal(t, torch.sin(3.0 * X))
+
+
+@pytest.mark.parametrize("n", [0, -3, 2.5, "10"])
+def test_noisy_sine_data_rejects_bad_sizes(n):
+    with pytest.raises(ValueError, match=r"n_samples must be a positive "
+                                         r"int; got"):
+        S.noisy_sine_data(n_samples=n)
+
+
+# --- train_gd --------------------------------------------------------------
+
+def test_train_gd_matches_the_closed_form_on_a_quadratic():
+    # GD on ½ wᵀ diag(a) w: each coordinate is multiplied by 1 − lr·a.
+    a = torch.tensor([0.5, 1.0, 3.0], dtype=DTYPE)
+    w0 = torch.tensor([1.0, -2.0, 0.5], dtype=DTYPE)
+    run = S.train_gd(lambda w: 0.5 * (a * w**2).sum(), w0, lr=0.2,
+                     n_steps=50, snapshot_steps=[0, 7, 50])
+    assert sorted(run.snapshots) == [0, 7, 50]
+    for k, w in run.snapshots.items():
+        assert torch.allclose(w, (1 - 0.2 * a) ** k * w0, rtol=1e-12,
+                              atol=1e-15)
+    steps = torch.arange(51, dtype=DTYPE).reshape(-1, 1)
+    expected = 0.5 * (a * ((1 - 0.2 * a) ** steps * w0) ** 2).sum(dim=1)
+    assert run.losses.shape == (51,)
+    assert torch.allclose(run.losses, expected, rtol=1e-12, atol=1e-15)
+
+
+def test_train_gd_matches_a_torch_optim_sgd_loop():
+    net = S.mlp([1, 5, 1])
+    X, t = S.noisy_sine_data(n_samples=10)
+
+    def loss(w):
+        return ((net.forward(w, X) - t) ** 2).mean()
+
+    run = S.train_gd(loss, net.init_params(2), lr=0.1, n_steps=20,
+                     snapshot_steps=[20])
+    w = net.init_params(2).clone().requires_grad_(True)
+    optimizer = torch.optim.SGD([w], lr=0.1)
+    for _ in range(20):
+        optimizer.zero_grad()
+        loss(w).backward()
+        optimizer.step()
+    assert torch.allclose(run.snapshots[20], w.detach(), atol=1e-13)
+    w0 = net.init_params(2)
+    assert torch.equal(w0, net.init_params(2))  # w0 left untouched
+
+
+def test_train_gd_with_no_snapshots_and_zero_steps():
+    run = S.train_gd(lambda w: (w**2).sum(), torch.ones(2, dtype=DTYPE),
+                     lr=0.1, n_steps=0)
+    assert run.snapshots == {} and run.losses.tolist() == [2.0]
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(snapshot_steps=[0, 11]), r"snapshot_steps must lie in "
+                                   r"\[0, 10\]; got \[0, 11\]"),
+    (dict(snapshot_steps=[-1]), r"got \[-1\]"),
+    (dict(lr=0.0), r"lr must be > 0; got 0.0"),
+    (dict(w0=torch.ones(2, 2, dtype=DTYPE)),
+     r"w0 must be a 1-D float tensor.*got \(2, 2\)"),
+])
+def test_train_gd_rejects_bad_input(kwargs, message):
+    arguments = dict(loss=lambda w: (w**2).sum(),
+                     w0=torch.ones(2, dtype=DTYPE), lr=0.1, n_steps=10)
+    arguments.update(kwargs)
+    with pytest.raises(ValueError, match=message):
+        S.train_gd(**arguments)
+
+
+# --- newton_minimize -------------------------------------------------------
+
+def test_newton_minimize_solves_ridge_in_one_step():
+    lam = torch.tensor(0.3, dtype=DTYPE)
+    result = S.newton_minimize(lambda w: ridge_objective(w, lam),
+                               torch.zeros(4, dtype=DTYPE))
+    assert result.converged and result.n_iter <= 2
+    assert torch.allclose(result.w, ridge_solution(lam), atol=1e-12)
+
+
+def test_newton_minimize_rosenbrock():
+    def rosenbrock(p):
+        return (1 - p[0]) ** 2 + 100 * (p[1] - p[0] ** 2) ** 2
+
+    result = S.newton_minimize(rosenbrock,
+                               torch.tensor([-1.2, 1.0], dtype=DTYPE))
+    assert result.converged
+    assert torch.allclose(result.w, torch.ones(2, dtype=DTYPE), atol=1e-10)
+
+
+def test_newton_minimize_escapes_a_saddle():
+    # Plain Newton would jump to the saddle at 0; |λ| steps go downhill.
+    def double_well(p):
+        return p[0] ** 4 / 4 - p[0] ** 2 / 2 + p[1] ** 2
+
+    result = S.newton_minimize(double_well,
+                               torch.tensor([1e-3, 0.5], dtype=DTYPE))
+    assert torch.allclose(result.w, torch.tensor([1.0, 0.0], dtype=DTYPE),
+                          atol=1e-10)
+
+
+def test_newton_minimize_reports_no_convergence():
+    result = S.newton_minimize(lambda w: torch.cosh(w).sum(),
+                               torch.full((3,), 5.0, dtype=DTYPE),
+                               max_iter=1)
+    assert result.n_iter == 1 and not result.converged
+
+
+# --- mlp -------------------------------------------------------------------
+
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "softplus",
+                                        "relu"])
+def test_mlp_matches_torch_nn(activation):
+    sizes = [3, 5, 4, 2]
+    net = S.mlp(sizes, activation=activation)
+    modules = {"tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid,
+               "softplus": torch.nn.Softplus, "relu": torch.nn.ReLU}
+    layers = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        layers += [torch.nn.Linear(n_in, n_out, dtype=DTYPE),
+                   modules[activation]()]
+    reference = torch.nn.Sequential(*layers[:-1])
+    w = torch.nn.utils.parameters_to_vector(reference.parameters())
+    assert net.n_params == w.numel() == 3 * 5 + 5 + 5 * 4 + 4 + 4 * 2 + 2
+    X = randn(6, 3)
+    assert torch.allclose(net.forward(w.detach(), X), reference(X),
+                          atol=1e-14)
+
+
+def test_mlp_init_is_seeded_and_scaled():
+    net = S.mlp([200, 100, 1])
+    w = net.init_params(1)
+    assert w.dtype == DTYPE and w.shape == (net.n_params,)
+    assert torch.equal(w, net.init_params(1))
+    assert not torch.equal(w, net.init_params(2))
+    first_weights = w[:200 * 100]
+    assert abs(first_weights.std().item() * 200 ** 0.5 - 1) < 0.02
+    assert w[200 * 100:200 * 100 + 100].abs().max() == 0  # biases
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: S.mlp([3]), r"sizes must list >= 2 positive widths; got \[3\]"),
+    (lambda: S.mlp([3, 0, 1]), r"got \[3, 0, 1\]"),
+    (lambda: S.mlp([3, 1], activation="gelu"),
+     r"activation must be one of \['relu', .*got 'gelu'"),
+    (lambda: S.mlp([3, 1]).forward(torch.zeros(5, dtype=DTYPE),
+                                   torch.zeros(2, 3, dtype=DTYPE)),
+     r"w must have shape \(4,\); got \(5,\)"),
+    (lambda: S.mlp([3, 1]).forward(torch.zeros(4, dtype=DTYPE),
+                                   torch.zeros(2, 2, dtype=DTYPE)),
+     r"X must have shape \(N, 3\); got \(2, 2\)"),
+])
+def test_mlp_rejects_bad_input(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()

@@ -1,0 +1,110 @@
+"""jacolib.timing against a fake clock whose readings we choose, and
+against time.sleep for the real one."""
+
+import time
+
+import numpy as np
+import pytest
+
+from jacolib import timing
+
+
+class FakeClock:
+    """A clock that moves only when a timed function says so."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+    def costing(self, seconds, log=None, name=None):
+        """A function that 'takes' the given seconds (a list: in turn)."""
+        durations = iter(seconds) if isinstance(seconds, list) else None
+
+        def fn():
+            self.now += next(durations) if durations else seconds
+            if log is not None:
+                log.append(name)
+        return fn
+
+
+def test_median_seconds_is_the_median_of_the_timed_calls():
+    clock = FakeClock()
+    # Two warm-up calls (10, 10) are not timed; then 3, 1, 2.
+    fn = clock.costing([10.0, 10.0, 3.0, 1.0, 2.0])
+    assert timing.median_seconds(fn, repeats=3, warmup=2,
+                                 clock=clock) == 2.0
+
+
+def test_median_seconds_with_the_real_clock():
+    seconds = timing.median_seconds(lambda: time.sleep(0.01), repeats=3,
+                                    warmup=0)
+    assert 0.01 <= seconds < 0.05
+
+
+def test_interleaved_calls_rotate_and_return_per_function_medians():
+    clock, log = FakeClock(), []
+    fns = {name: clock.costing(cost, log, name)
+           for name, cost in [("a", 1.0), ("b", 2.0), ("c", 5.0)]}
+    medians = timing.interleaved_median_seconds(fns, repeats=3, warmup=1,
+                                                clock=clock)
+    assert medians == {"a": 1.0, "b": 2.0, "c": 5.0}
+    warmups, rounds = log[:3], log[3:]
+    assert warmups == ["a", "b", "c"]
+    assert rounds == ["a", "b", "c", "b", "c", "a", "c", "a", "b"]
+
+
+def test_interleaved_accepts_a_list_and_returns_a_list():
+    clock = FakeClock()
+    fns = [clock.costing(4.0), clock.costing(0.5)]
+    assert timing.interleaved_median_seconds(
+        fns, repeats=2, warmup=0, clock=clock) == [4.0, 0.5]
+
+
+def test_scaling_sweep_gives_one_array_per_method():
+    clock = FakeClock()
+
+    def make_fns(size):
+        return {"linear": clock.costing(2.0 * size),
+                "flat": clock.costing(3.0)}
+
+    columns = timing.scaling_sweep(make_fns, [1, 10, 100], repeats=3,
+                                   clock=clock)
+    np.testing.assert_array_equal(columns["linear"], [2.0, 20.0, 200.0])
+    np.testing.assert_array_equal(columns["flat"], [3.0, 3.0, 3.0])
+
+
+@pytest.mark.parametrize("exponent", [0.0, 1.0, 1.5, 2.0])
+def test_loglog_slope_recovers_a_power_law(exponent):
+    sizes = np.array([10.0, 30.0, 100.0, 1000.0])
+    assert timing.loglog_slope(sizes, 3e-4 * sizes ** exponent) == \
+        pytest.approx(exponent, abs=1e-12)
+
+
+@pytest.mark.parametrize("sizes, seconds, message", [
+    ([1.0], [1.0], "of one length >= 2"),
+    ([1.0, 2.0], [1.0], "of one length >= 2"),
+    ([1.0, 0.0], [1.0, 1.0], "must be positive"),
+    ([1.0, 2.0], [1.0, -1.0], "must be positive"),
+])
+def test_loglog_slope_refuses_bad_input(sizes, seconds, message):
+    with pytest.raises(ValueError, match=message):
+        timing.loglog_slope(sizes, seconds)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: timing.median_seconds(lambda: None, repeats=0),
+     "repeats must be an int >= 1; got 0"),
+    (lambda: timing.median_seconds(lambda: None, warmup=-1),
+     "warmup must be an int >= 0; got -1"),
+    (lambda: timing.interleaved_median_seconds([]),
+     "at least one function"),
+    (lambda: timing.interleaved_median_seconds([print], repeats=2.5),
+     "repeats must be an int >= 1; got 2.5"),
+    (lambda: timing.scaling_sweep(lambda size: {}, []),
+     "at least one size"),
+])
+def test_bad_counts_and_empty_inputs_are_refused(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
