@@ -13,6 +13,10 @@ from collections import namedtuple
 import torch
 from torch.func import grad, hessian, jacfwd, jacrev, jvp, vjp
 
+# The matrix-free products live in chapter 3's module; gnvp is
+# re-exported so that ``curvature.gnvp`` keeps working.
+from jacolib.autodiff import gnvp, hvp  # noqa: F401
+
 TaylorModels = namedtuple(
     "TaylorModels", "steps true first_order second_order")
 CGResult = namedtuple("CGResult", "x n_iter residual_norm converged")
@@ -49,11 +53,6 @@ def _scalar_value(loss, w):
             "loss must return a scalar tensor of shape (); "
             f"got {_shape(value)}")
     return value
-
-
-def _hvp(loss, w, v):
-    # Forward-over-reverse: one JVP through the gradient, H never built.
-    return jvp(grad(loss), (w,), (v,))[1]
 
 
 # --- Taylor models ---------------------------------------------------------
@@ -192,18 +191,6 @@ def gauss_newton_residual(f, loss, w):
     return hessian(lambda w_: (residual * f(w_)).sum())(w)
 
 
-def gnvp(f, loss, w, v):
-    """Gauss-Newton vector product G v = Jᵀ (H_L (J v)), shape (n,).
-
-    A JVP of f, an HVP of the loss in z, a VJP of f: G is never built.
-    """
-    _check_flat(w)
-    _check_like(v, w, "v")
-    z, J_v = jvp(f, (w,), (v,))
-    H_J_v = _hvp(loss, z, J_v)
-    return vjp(f, w)[1](H_J_v)[0]
-
-
 def _gauss_newton_matvec(f, loss, w, damping):
     # Linearize f once; every CG step then costs one JVP and one VJP.
     z, pullback = vjp(f, w)
@@ -211,7 +198,7 @@ def _gauss_newton_matvec(f, loss, w, damping):
 
     def matvec(v):
         J_v = jvp(f, (w,), (v,))[1]
-        return pullback(_hvp(loss, z, J_v))[0] + damping * v
+        return pullback(hvp(loss, z, J_v))[0] + damping * v
     return matvec
 
 
@@ -284,7 +271,7 @@ def _curvature_matvec(f, loss, w, curvature, damping):
     if curvature == "gauss_newton":
         return _gauss_newton_matvec(f, loss, w, damping)
     if curvature == "hessian":
-        return lambda v: _hvp(lambda w_: loss(f(w_)), w, v) + damping * v
+        return lambda v: hvp(lambda w_: loss(f(w_)), w, v) + damping * v
     raise ValueError(
         f"curvature must be 'gauss_newton' or 'hessian'; got {curvature!r}")
 
