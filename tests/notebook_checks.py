@@ -21,24 +21,28 @@ def chapter_notebooks():
     return sorted((ROOT / "book").glob("[0-9][0-9]_*.ipynb"))
 
 
+def code_cells(notebook):
+    return [c for c in notebook.cells if c.cell_type == "code"]
+
+
 def stored_execution_problems(notebook):
     """Everything that shows the notebook is not stored fresh; [] if ok."""
-    code_cells = [c for c in notebook.cells if c.cell_type == "code"]
-    if not code_cells:
+    cells = code_cells(notebook)
+    if not cells:
         return ["the notebook has no code cells"]
     problems = []
-    counts = [cell.execution_count for cell in code_cells]
-    expected = list(range(1, len(code_cells) + 1))
+    counts = [cell.execution_count for cell in cells]
+    expected = list(range(1, len(cells) + 1))
     if None in counts:
         problems.append(f"{counts.count(None)} code cell(s) never executed")
     elif counts != expected:
         problems.append(f"execution counts {counts} are not 1..{len(counts)}"
                         " in order (run top to bottom on a fresh kernel)")
-    if not any(cell.outputs for cell in code_cells):
+    if not any(cell.outputs for cell in cells):
         problems.append("stored without outputs")
-    for index, cell in enumerate(code_cells, start=1):
+    for index, cell in enumerate(cells, start=1):
         problems += [f"code cell {index}: {p}" for p in _output_problems(cell)]
-    problems += _widget_state_problems(notebook, code_cells)
+    problems += _widget_state_problems(notebook, cells)
     return problems
 
 
@@ -50,9 +54,9 @@ def _output_problems(cell):
             yield f"stored stderr (a warning?): {output.text[:80]!r}"
 
 
-def _widget_state_problems(notebook, code_cells):
+def _widget_state_problems(notebook, cells):
     shown = {output.data[WIDGET_VIEW]["model_id"]
-             for cell in code_cells for output in cell.outputs
+             for cell in cells for output in cell.outputs
              if WIDGET_VIEW in output.get("data", {})}
     if not shown:
         return []

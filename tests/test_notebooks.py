@@ -12,7 +12,7 @@ import sys
 import nbformat
 import pytest
 
-from notebook_checks import ROOT, chapter_notebooks, read, \
+from notebook_checks import ROOT, chapter_notebooks, code_cells, read, \
     stored_execution_problems
 
 CHAPTER_1 = ROOT / "book" / "01_linear_regression.ipynb"
@@ -58,10 +58,6 @@ def test_code_cells_are_short(path):
                   for index, cell in enumerate(code_cells(read(path)), 1)
                   if len(cell.source.splitlines()) > MAX_CELL_LINES]
     assert long_cells == []
-
-
-def code_cells(notebook):
-    return [c for c in notebook.cells if c.cell_type == "code"]
 
 
 def test_a_notebook_without_outputs_is_caught():

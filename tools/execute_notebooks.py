@@ -3,7 +3,8 @@ widget state (what `make execute` runs).
 
     python tools/execute_notebooks.py [book/NN_name.ipynb ...]
 
-With no argument, every notebook in book/. Cells run top to bottom, so
+With no argument, every notebook in book/. First each notebook gets the
+current install cell (tools/install_cell.py). Cells run top to bottom, so
 execution counts are 1..N; the notebook's folder is the working
 directory, as in JupyterLab.
 """
@@ -15,12 +16,14 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from install_cell import ensure_install_cell
+
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT_PER_CELL = 300
 
 
 def execute(path):
-    notebook = nbformat.read(path, as_version=4)
+    notebook = ensure_install_cell(nbformat.read(path, as_version=4))
     client = NotebookClient(
         notebook, timeout=TIMEOUT_PER_CELL, kernel_name="python3",
         store_widget_state=True,

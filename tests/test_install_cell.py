@@ -1,0 +1,62 @@
+"""Colab and Binder get a working kernel: the install cell and binder/."""
+
+import sys
+
+import nbformat
+import pytest
+
+from conftest import HTML
+from notebook_checks import ROOT, chapter_notebooks, code_cells, read
+
+sys.path.insert(0, str(ROOT / "tools"))
+from install_cell import (ensure_install_cell,  # noqa: E402
+                          install_cell_source, is_install_cell,
+                          repository_url)
+
+
+@pytest.mark.parametrize("path", chapter_notebooks(), ids=lambda p: p.stem)
+def test_first_code_cell_installs_jacolib_from_the_configured_repo(path):
+    first = code_cells(read(path))[0]
+    assert first.source == install_cell_source()
+    assert f"git+{repository_url()}" in first.source
+    assert "remove-cell" in first.metadata.get("tags", [])
+    assert sum(is_install_cell(c) for c in read(path).cells) == 1
+
+
+def test_the_cell_checks_for_jacolib_before_installing():
+    lines = install_cell_source().splitlines()
+    condition = lines.index(
+        'if importlib.util.find_spec("jacolib") is None:')
+    assert lines[condition + 1].lstrip().startswith("%pip install")
+
+
+def test_ensure_replaces_a_stale_cell_and_is_idempotent():
+    notebook = read(chapter_notebooks()[0])
+    stale = code_cells(notebook)[0]
+    stale.source = stale.source.replace(repository_url(),
+                                        "https://example.org/old")
+    notebook.cells.append(nbformat.v4.new_code_cell(stale.source))
+    once = ensure_install_cell(notebook)
+    twice = ensure_install_cell(nbformat.from_dict(once))
+    for result in (once, twice):
+        installs = [c for c in result.cells if is_install_cell(c)]
+        assert [c.source for c in installs] == [install_cell_source()]
+        assert code_cells(result)[0] is installs[0]
+    assert [c.id for c in once.cells] == [c.id for c in twice.cells]
+
+
+def test_the_html_book_hides_the_install_cell(built_book):
+    assert built_book.returncode == 0, built_book.log[-3000:]
+    for path in chapter_notebooks():
+        page = (HTML / "book" / f"{path.stem}.html").read_text()
+        assert "find_spec" not in page, path.stem
+
+
+def test_binder_installs_the_pinned_requirements_with_cpu_torch():
+    binder = (ROOT / "binder" / "requirements.txt").read_text().split()
+    assert "-r" in binder and "../requirements.txt" in binder
+    assert "https://download.pytorch.org/whl/cpu" in binder
+    pins = (ROOT / "requirements.txt").read_text().splitlines()
+    assert "torch==2.13.0" in pins and "-e ." in pins
+    runtime = (ROOT / "binder" / "runtime.txt").read_text().strip()
+    assert runtime == "python-3.11"
