@@ -20,18 +20,18 @@ def all_budgets():
 def format_row(budget):
     sign = "≤" if budget.at_most else "≥"
     verdict = "ok" if budget.ok else "OVER BUDGET"
-    return (f"{budget.what:<58} {budget.measured:>9.3g} {budget.unit:<3}"
+    return (f"{budget.what:<62} {budget.measured:>9.3g} {budget.unit:<3}"
             f" {sign} {budget.limit:<6g} {verdict}")
 
 
 def main():
-    print(f"{'budget':<58} {'measured':>9}     {'limit':<8} verdict")
-    print("-" * 90)
+    print(f"{'budget':<62} {'measured':>9}     {'limit':<8} verdict")
+    print("-" * 94)
     missed = 0
     for budget in all_budgets():
         print(format_row(budget), flush=True)
         missed += not budget.ok
-    print("-" * 90)
+    print("-" * 94)
     print("all budgets met" if not missed else f"{missed} budget(s) missed")
     return 1 if missed else 0
 

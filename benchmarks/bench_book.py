@@ -5,57 +5,76 @@
 - each live panel redraws in < 100 ms (median of 20 renders to Agg).
 """
 
+import ast
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import ipywidgets as widgets
+import nbformat
+
 import jacolib
 from benchmarks.budget import Budget
-from jacolib import autodiff_figures, curvature_figures, linreg
 from jacolib.timing import median_seconds
-from jacolib.widgets import LivePanel
 
 ROOT = Path(__file__).resolve().parent.parent
+CHAPTERS = sorted((ROOT / "book").glob("[0-9][0-9]_*.ipynb"))
 
-# One entry per live panel in the book, at its default size and values:
-# (name, panel factory, values to move through while timing).
-PANELS = [
-    ("ch1 learning-rate panel",
-     lambda: LivePanel(linreg.LearningRateScene,
-                       learning_rate=(0.05, 2.5, 0.05, 1.5),
-                       condition_number=(1.0, 50.0, 1.0, 10.0)),
-     [{"learning_rate": lr, "condition_number": kappa}
-      for lr, kappa in [(1.5, 10.0), (0.3, 50.0), (2.2, 3.0), (1.0, 1.0)]]),
-    ("ch2 Taylor panel",
-     lambda: LivePanel(curvature_figures.TaylorScene,
-                       w1=(-2.0, 2.0, 0.05, -0.5), w2=(-1.5, 2.5, 0.05, 0.5),
-                       angle=(0, 360, 5, 30)),
-     [{"w1": w1, "w2": w2, "angle": angle}
-      for w1, w2, angle in [(-0.5, 0.5, 30), (2.0, -1.5, 0), (-2.0, 2.5, 355),
-                            (0.3, 1.0, 180)]]),
-    ("ch3 JVP/VJP panel",
-     lambda: LivePanel(autodiff_figures.JvpVjpScene, figsize=(9.0, 4.4),
-                       x1=(-2.0, 2.0, 0.05, 0.8), x2=(-2.0, 2.0, 0.05, -0.5),
-                       v_angle=(0, 360, 5, 30), u_angle=(0, 360, 5, 120)),
-     [{"x1": x1, "x2": x2, "v_angle": v, "u_angle": u}
-      for x1, x2, v, u in [(0.8, -0.5, 30, 120), (-2.0, 2.0, 0, 360),
-                           (2.0, -2.0, 270, 45), (0.0, 0.0, 90, 90)]]),
-]
+
+def notebook_panels():
+    """Every live panel of the book, built by its chapter's own call.
+
+    The ``LivePanel(...)`` expression is read from the notebook and
+    evaluated after the chapter's import cell, so the bench times the
+    panel the reader gets, at its default size. Such a call may use the
+    chapter's imports and literals only.
+    """
+    for path in CHAPTERS:
+        cells = [c.source for c in nbformat.read(path, as_version=4).cells
+                 if c.cell_type == "code"]
+        namespace = {}
+        exec(next(c for c in cells if "jacolib.setup()" in c), namespace)
+        for source in (c for c in cells if "LivePanel(" in c):
+            for node in ast.walk(ast.parse(source)):
+                if (isinstance(node, ast.Call)
+                        and getattr(node.func, "id", "") == "LivePanel"):
+                    call = ast.get_source_segment(source, node)
+                    yield path.stem, eval(call, namespace)
+
+
+def control_positions(control):
+    """Four values of a control: its default, both ends, the middle."""
+    if isinstance(control, widgets.Checkbox):
+        return [control.value, not control.value] * 2
+    if isinstance(control, widgets.Dropdown):
+        options = list(control.options)
+        return [options[i % len(options)] for i in range(4)]
+    low, high = control.min, control.max
+    middle = (low + high) // 2 if isinstance(low, int) else (low + high) / 2
+    return [control.value, low, high, middle]
+
+
+def panel_moves(panel):
+    """Four settings of all the controls at once, to cycle through."""
+    positions = {name: control_positions(control)
+                 for name, control in panel.controls.items()}
+    return [{name: values[i] for name, values in positions.items()}
+            for i in range(4)]
 
 
 def panel_budgets():
     jacolib.setup()
     rows = []
-    for name, make_panel, moves in PANELS:
-        panel = make_panel()
+    for chapter, panel in notebook_panels():
+        moves = panel_moves(panel)
         calls = iter(range(10**6))
 
         def move():
             panel.render(**moves[next(calls) % len(moves)])
 
         seconds = median_seconds(move, repeats=20)
-        rows.append(Budget(f"{name}: redraw (median of 20)",
+        rows.append(Budget(f"{chapter} panel: redraw (median of 20)",
                            seconds * 1000, 100, "ms"))
     return rows
 
@@ -68,7 +87,7 @@ def _timed(command):
 
 def notebook_budgets():
     rows = []
-    for path in sorted((ROOT / "book").glob("[0-9][0-9]_*.ipynb")):
+    for path in CHAPTERS:
         # Execute a copy: the budget must not rewrite the stored notebook.
         seconds = _timed([sys.executable, "-m", "jupyter", "nbconvert",
                           "--to", "notebook", "--execute", "--stdout",

@@ -29,9 +29,14 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 STATIC_NOTE = (
-    "Static figure at the default values. To move the controls, run "
-    "this page: the rocket icon at the top opens it on Binder or Colab, "
-    "or press <em>Live Code</em>; in Jupyter, run the notebook.")
+    "On this static page the figure is drawn at the default values. To "
+    "move the controls, run the page: the rocket icon at the top opens "
+    "it on Binder or Colab, or press <em>Live Code</em>.")
+# Hidden by its inline style wherever the notebook runs (JupyterLab,
+# Colab), where the controls work and the note would mislead; the
+# book's own stylesheet (book/_static_local/jacolib.css) shows it.
+STATIC_NOTE_HTML = ('<small class="jacolib-static-note" '
+                    f'style="display: none">{STATIC_NOTE}</small>')
 
 
 def make_control(name, spec):
@@ -155,7 +160,7 @@ class LivePanel:
         self.redraw()
 
     def _layout(self):
-        note = widgets.HTML(f"<small>{STATIC_NOTE}</small>")
+        note = widgets.HTML(STATIC_NOTE_HTML)
         controls = widgets.HBox(list(self.controls.values()),
                                 layout=widgets.Layout(flex_flow="row wrap"))
         return widgets.VBox([controls, self.image, self.status, note])

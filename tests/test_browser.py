@@ -80,7 +80,7 @@ def test_live_panel_shows_its_figure(browser, book_url, page):
                                     ".jupyter-widgets .widget-slider")
     assert len(sliders) >= 1
     note = browser.find_element(By.CSS_SELECTOR, ".jupyter-widgets small")
-    assert note.is_displayed() and "Static figure" in note.text
+    assert note.is_displayed() and "static page" in note.text
     panel = browser.find_element(By.CSS_SELECTOR, ".jupyter-widgets")
     browser.execute_script("arguments[0].scrollIntoView()", panel)
     name = page.split("/")[-1]

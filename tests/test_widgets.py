@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 import jacolib
+from conftest import ROOT
 from jacolib import linreg
 from jacolib.widgets import LivePanel, make_control
 
@@ -108,3 +109,7 @@ def test_the_panel_displays_its_controls_image_and_note():
     controls, image, status, note = panel.widget.children
     assert image is panel.image
     assert "Binder" in note.value and "Colab" in note.value
+    # Hidden where the notebook runs; the book's CSS overrides it.
+    assert 'style="display: none"' in note.value
+    css = (ROOT / "book" / "_static_local" / "jacolib.css").read_text()
+    assert ".jacolib-static-note" in css and "!important" in css

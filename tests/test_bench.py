@@ -1,0 +1,28 @@
+"""make bench times the panels the chapters really build."""
+
+import ipywidgets as widgets
+
+from benchmarks.bench_book import notebook_panels, panel_moves
+from notebook_checks import chapter_notebooks, read
+from jacolib.widgets import LivePanel
+
+
+def test_every_panel_of_the_book_is_benchmarked():
+    found = [chapter for chapter, _ in notebook_panels()]
+    expected = [path.stem for path in chapter_notebooks()
+                for cell in read(path).cells
+                if cell.cell_type == "code"
+                and "LivePanel(" in cell.source]
+    assert found == expected and len(found) >= 3
+
+
+def test_the_moves_reach_both_ends_of_every_slider():
+    for _, panel in notebook_panels():
+        assert isinstance(panel, LivePanel)
+        moves = panel_moves(panel)
+        for name, control in panel.controls.items():
+            values = [move[name] for move in moves]
+            assert values[0] == control.value
+            if isinstance(control, widgets.FloatSlider | widgets.IntSlider):
+                assert min(values) == control.min
+                assert max(values) == control.max
