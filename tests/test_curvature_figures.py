@@ -4,7 +4,6 @@ and the plots' contents.
 """
 
 import io
-import time
 import warnings
 
 import numpy as np
@@ -118,16 +117,6 @@ def test_taylor_extreme_values_draw_without_warnings(w1, w2, angle):
         panel.controls["w2"].value = w2
         panel.controls["angle"].value = angle
     assert panel.status.value == ""
-
-
-def test_taylor_redraw_is_fast():
-    panel = taylor_panel()
-    times = []
-    for angle in range(0, 200, 10):
-        start = time.perf_counter()
-        panel.render(w1=0.3, w2=0.2, angle=angle)
-        times.append(time.perf_counter() - start)
-    assert np.median(times) < 0.1
 
 
 # --- plots -----------------------------------------------------------------
