@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: book test execute bench lab setup assets test-tools clean
+.PHONY: book test execute bench lab student setup assets test-tools clean
 
 book: setup assets  ## build the HTML book into _build/html
 	$(BIN)/jupyter-book build . --keep-going
@@ -20,6 +20,9 @@ execute: setup  ## re-execute every notebook in place on a fresh kernel
 
 bench: setup  ## print the measured budgets as a table
 	$(BIN)/python -m benchmarks
+
+student: setup assets  ## the student edition: solutions replaced by stubs
+	$(BIN)/python tools/student_edition.py
 
 lab: setup  ## open JupyterLab on the book
 	$(BIN)/jupyter lab book/

@@ -14,7 +14,7 @@ from notebook_checks import chapter_notebooks, read
 
 SHOTS = ROOT / "_build" / "screenshots"
 CHAPTERS = [f"book/{path.stem}" for path in chapter_notebooks()]
-PAGES = ["book/intro"] + CHAPTERS
+PAGES = ["book/intro"] + CHAPTERS + ["book/instructors"]
 PANEL_CHAPTERS = [f"book/{path.stem}" for path in chapter_notebooks()
                   if "LivePanel(" in "".join(c.source for c in
                                               read(path).cells)]
@@ -38,8 +38,10 @@ def load(browser, url):
 
 
 def wait_for_math(browser):
+    # A page with no math (the instructors' page) has nothing to wait for.
     WebDriverWait(browser, WAIT_SECONDS).until(lambda d: d.execute_script(
-        "return document.querySelectorAll('mjx-container').length > 0"
+        "return document.querySelectorAll('.math').length === 0"
+        " || document.querySelectorAll('mjx-container').length > 0"
         " && document.querySelectorAll('.math:not(:has(mjx-container))')"
         ".length === 0"))
 

@@ -29,13 +29,14 @@ def repository_url():
     return config["repository"]["url"]
 
 
-def install_cell_source():
+def install_cell_source(url=None):
+    """The cell's text; ``url`` defaults to _config.yml's repository."""
     return "\n".join([
         FIRST_LINE,
         "# elsewhere (make lab, Binder) it is installed and this does nothing.",
         "import importlib.util",
         "",
-        f'JACOLIB = "jacolib @ git+{repository_url()}"',
+        f'JACOLIB = "jacolib @ git+{url or repository_url()}"',
         'if importlib.util.find_spec("jacolib") is None:',
         '    %pip install --quiet "{JACOLIB}"',
     ])
@@ -46,10 +47,10 @@ def is_install_cell(cell):
             and cell.source.startswith(FIRST_LINE))
 
 
-def ensure_install_cell(notebook):
+def ensure_install_cell(notebook, url=None):
     """Put the current install cell first among the code cells."""
     notebook.cells = [c for c in notebook.cells if not is_install_cell(c)]
-    cell = nbformat.v4.new_code_cell(install_cell_source())
+    cell = nbformat.v4.new_code_cell(install_cell_source(url))
     cell.id = CELL_ID  # a fixed id: re-running leaves no diff behind
     cell.metadata["tags"] = list(TAGS)
     first_code = next((i for i, c in enumerate(notebook.cells)

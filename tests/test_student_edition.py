@@ -1,0 +1,113 @@
+"""The student edition: every solution out, a stub in its place, the rest
+unchanged, and a strict build of the result."""
+
+import re
+import sys
+
+import nbformat
+import pytest
+
+from notebook_checks import ROOT, chapter_notebooks, code_cells, read
+
+sys.path.insert(0, str(ROOT / "tools"))
+import student_edition  # noqa: E402
+from install_cell import install_cell_source  # noqa: E402
+
+STUDENT_URL = "https://github.com/a-course/students"
+
+
+def solution_cells(notebook):
+    """The ids of the cells from each solution-start to its solution-end."""
+    ids, inside = set(), False
+    for cell in notebook.cells:
+        inside = inside or "{solution-start}" in cell.source
+        if inside:
+            ids.add(cell.id)
+        inside = inside and "{solution-end}" not in cell.source
+    return ids
+
+
+@pytest.mark.parametrize("path", chapter_notebooks(), ids=lambda p: p.stem)
+def test_each_solution_becomes_one_stub_after_its_exercise(path):
+    original = read(path)
+    student = student_edition.student_notebook(original)
+    removed = solution_cells(original)
+    assert removed, "the chapter should have solutions to remove"
+    kept = [c.source for c in original.cells if c.id not in removed]
+    stubs = [c for c in student.cells if c.id.startswith("student-")]
+    assert [c.source for c in student.cells
+            if not c.id.startswith("student-")] == kept
+    exercises = re.findall(r":label: (ex-\S+)",
+                           "".join(c.source for c in original.cells))
+    assert [c.id for c in stubs] == [f"student-{x}" for x in exercises]
+    for stub in stubs:
+        before = student.cells[student.cells.index(stub) - 1]
+        assert f":label: {stub.id[len('student-'):]}" in before.source
+        assert 'raise NotImplementedError("your solution")' in stub.source
+    assert not any("solution-" in c.source for c in student.cells)
+
+
+def exercise_cell(label="ex-a", title="A title"):
+    return nbformat.v4.new_markdown_cell(
+        f":::{{exercise}} {title}\n:label: {label}\n\nDo it.\n:::")
+
+
+def solution_start(label):
+    return nbformat.v4.new_markdown_cell(
+        f"```{{solution-start}} {label}\n:class: dropdown\n```\nHint.")
+
+
+def test_a_solution_without_its_end_is_refused():
+    notebook = nbformat.v4.new_notebook(cells=[
+        exercise_cell(), solution_start("ex-a"),
+        nbformat.v4.new_code_cell("answer = 42")])
+    with pytest.raises(ValueError, match=r"'ex-a' has no \{solution-end\}"):
+        student_edition.student_notebook(notebook)
+
+
+def test_a_solution_to_no_exercise_is_refused():
+    notebook = nbformat.v4.new_notebook(cells=[
+        exercise_cell(), solution_start("ex-typo"),
+        nbformat.v4.new_markdown_cell("```{solution-end}\n```")])
+    with pytest.raises(ValueError, match=r"'ex-typo'.*labels: \['ex-a'\]"):
+        student_edition.student_notebook(notebook)
+
+
+@pytest.fixture(scope="module")
+def student_build(tmp_path_factory):
+    out = tmp_path_factory.mktemp("student")
+    student_edition.write_sources(out / "src", STUDENT_URL)
+    result = student_edition.build(out / "src", out)
+    return out, result
+
+
+@pytest.mark.slow
+def test_the_student_edition_builds_strictly(student_build):
+    out, result = student_build
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    log = result.stdout + result.stderr
+    assert [line for line in log.splitlines() if "WARNING" in line] == []
+    for path in chapter_notebooks():
+        page = (out / "_build/html/book" / f"{path.stem}.html").read_text()
+        assert 'class="solution' not in page
+        assert page.count("NotImplementedError") == 4
+        assert "exercise" in page
+
+
+@pytest.mark.slow
+def test_the_student_sources_are_a_repository_of_their_own(student_build):
+    out, _ = student_build
+    source = out / "src"
+    for needed in ("jacolib/__init__.py", "requirements.txt",
+                   "pyproject.toml", "binder/requirements.txt",
+                   "_config.yml", "_toc.yml", "book/references.bib"):
+        assert (source / needed).is_file(), needed
+    config = (source / "_config.yml").read_text()
+    assert STUDENT_URL in config and "(student edition)" in config
+    for path in chapter_notebooks():
+        notebook = read(source / "book" / path.name)
+        assert code_cells(notebook)[0].source == \
+            install_cell_source(STUDENT_URL)
+        downloaded = (out / "_build/html/_sources/book" /
+                      path.name).read_text()
+        assert "solution-start" not in downloaded
