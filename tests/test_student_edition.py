@@ -111,3 +111,16 @@ def test_the_student_sources_are_a_repository_of_their_own(student_build):
         downloaded = (out / "_build/html/_sources/book" /
                       path.name).read_text()
         assert "solution-start" not in downloaded
+
+
+def test_the_course_plan_gives_each_chapter_its_stated_times():
+    plan = (ROOT / "book" / "instructors.md").read_text()
+    for path in chapter_notebooks():
+        header = "".join(c.source for c in read(path).cells)
+        reading, exercises = re.search(
+            r"\*\*Time\*\*: about (\d+) minutes to read and run; "
+            r"(\d+) more for the exercises", header).groups()
+        row = next(line for line in plan.splitlines()
+                   if f"{{doc}}`{path.stem}`" in line)
+        cells = [cell.strip() for cell in row.split("|")]
+        assert cells[3:5] == [f"{reading} min", f"{exercises} min"], row
