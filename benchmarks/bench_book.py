@@ -2,7 +2,9 @@
 
 - each notebook executes on a fresh kernel in < 30 s (2 cores);
 - the HTML build on an installed venv takes < 60 s, the tests < 5 min;
-- each live panel redraws in < 100 ms (median of 20 renders to Agg).
+- each live panel redraws in < 100 ms (median of 20 renders to Agg);
+- each chapter's HTML page, widget frames included, weighs < 2 MB
+  (a reader may be on a slow connection).
 """
 
 import ast
@@ -47,6 +49,10 @@ def control_positions(control):
     """Four values of a control: its default, both ends, the middle."""
     if isinstance(control, widgets.Checkbox):
         return [control.value, not control.value] * 2
+    if isinstance(control, widgets.SelectionSlider):  # frames drawn ahead
+        values = [value for _, value in control.options]
+        return [control.value, values[0], values[-1],
+                values[len(values) // 2]]
     if isinstance(control, widgets.Dropdown):
         options = list(control.options)
         return [options[i % len(options)] for i in range(4)]
@@ -110,5 +116,13 @@ def build_and_test_budgets():
                    5, "min")]
 
 
+def page_weight_budgets():
+    # Run after the build above; the widget frames are in the page.
+    return [Budget(f"{path.stem}: HTML page weight",
+                   (ROOT / "_build/html/book" / f"{path.stem}.html")
+                   .stat().st_size / 1e6, 2, "MB") for path in CHAPTERS]
+
+
 def budgets():
-    return panel_budgets() + notebook_budgets() + build_and_test_budgets()
+    return (panel_budgets() + notebook_budgets() + build_and_test_budgets()
+            + page_weight_budgets())

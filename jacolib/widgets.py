@@ -8,6 +8,13 @@ The figure is rendered off-screen (Agg) to PNG bytes in an
 pile of figures) and the last frame is saved with the notebook's widget
 state, so the static HTML book shows the figure at the default values.
 
+Without a kernel (the HTML book) the controls cannot redraw. Give
+``frames={"lr": [0.5, 1.0, 1.5, 2.0]}`` and that control becomes a
+slider over those values whose figures are all drawn in advance, in an
+``ipywidgets.Stack`` linked to it in the browser (``jslink``): on the
+static page that one slider still moves the figure. Each frame adds
+about 35 kB to the page, so keep the list short.
+
 The figure comes from either
 - a function ``draw(fig, **values)`` that draws on a cleared figure
   (simplest; fine for one light axes), or
@@ -28,15 +35,19 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-STATIC_NOTE = (
-    "On this static page the figure is drawn at the default values. To "
-    "move the controls, run the page: the rocket icon at the top opens "
-    "it on Binder or Colab, or press <em>Live Code</em>.")
+HOW_TO_RUN = ("the rocket icon at the top opens it on Binder or Colab, "
+              "or press <em>Live Code</em>.")
+STATIC_NOTE = ("On this static page the figure is drawn at the default "
+               "values. To move the controls, run the page: " + HOW_TO_RUN)
+FRAMES_NOTE = ("On this static page only the <b>{}</b> slider moves, "
+               "through figures drawn in advance at the other controls' "
+               "defaults. To move them all, run the page: " + HOW_TO_RUN)
 # Hidden by its inline style wherever the notebook runs (JupyterLab,
 # Colab), where the controls work and the note would mislead; the
 # book's own stylesheet (book/_static_local/jacolib.css) shows it.
-STATIC_NOTE_HTML = ('<small class="jacolib-static-note" '
-                    f'style="display: none">{STATIC_NOTE}</small>')
+NOTE_HTML = ('<small class="jacolib-static-note" '
+             'style="display: none">{}</small>')
+PALETTE_COLORS = 128  # a palette PNG: a third of the bytes, same look
 
 
 def make_control(name, spec):
@@ -86,7 +97,8 @@ class _FullRedraw:
 class LivePanel:
     """Named controls and one figure, redrawn on every change."""
 
-    def __init__(self, draw, figsize=(9.0, 3.4), dpi=80, **controls):
+    def __init__(self, draw, figsize=(9.0, 3.4), dpi=80, frames=None,
+                 **controls):
         if not callable(draw):
             raise ValueError(
                 f"draw must be a function or a scene class; got {draw!r}")
@@ -103,12 +115,40 @@ class LivePanel:
         self._background = None
         self.controls = {name: make_control(name, spec)
                          for name, spec in controls.items()}
-        self.image = widgets.Image(format="png")
+        self.frame_name, frame_values = _frames_spec(frames, self.controls)
+        self.images = [widgets.Image(format="png")
+                       for _ in frame_values or [None]]
         self.status = widgets.HTML()
+        if frame_values:
+            self._make_frames(frame_values)
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
         self.widget = self._layout()
+        for index, value in enumerate(frame_values):
+            self._show(self.images[index], {self.frame_name: value})
         self.redraw()
+
+    def _make_frames(self, values):
+        name, slider = self.frame_name, self.controls[self.frame_name]
+        self.controls[name] = widgets.SelectionSlider(
+            options=[(f"{value:g}", value) for value in values],
+            value=slider.value, description=slider.description,
+            style=slider.style, continuous_update=True)
+        self.frames = widgets.Stack(self.images,
+                                    selected_index=self._frame_index())
+        self.frames.add_class("jacolib-frames")  # styled in the book's CSS
+        # In the browser: the slider picks the frame with no kernel.
+        self._link = widgets.jslink((self.controls[name], "index"),
+                                    (self.frames, "selected_index"))
+
+    def _frame_index(self):
+        return (self.controls[self.frame_name].index
+                if self.frame_name else 0)
+
+    @property
+    def image(self):
+        """The Image widget showing the current values."""
+        return self.images[self._frame_index()]
 
     def values(self):
         return {name: c.value for name, c in self.controls.items()}
@@ -143,12 +183,19 @@ class LivePanel:
         frame = Image.frombuffer("RGBA", (width, height),
                                  canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
         buffer = io.BytesIO()
-        frame.convert("RGB").save(buffer, format="png")
+        frame.convert("RGB").quantize(
+            PALETTE_COLORS, method=Image.Quantize.MEDIANCUT).save(
+                buffer, format="png")
         return buffer.getvalue()
 
     def redraw(self):
+        if self.frame_name:
+            self.frames.selected_index = self._frame_index()
+        self._show(self.image, {})
+
+    def _show(self, image, values):
         try:
-            self.image.value = self.render()
+            image.value = self.render(**values)
             self.status.value = ""
         except Exception as error:  # keep the panel alive; say what broke
             last = traceback.format_exception_only(type(error), error)[-1]
@@ -160,10 +207,36 @@ class LivePanel:
         self.redraw()
 
     def _layout(self):
-        note = widgets.HTML(STATIC_NOTE_HTML)
+        text = (FRAMES_NOTE.format(html.escape(
+                    self.controls[self.frame_name].description))
+                if self.frame_name else STATIC_NOTE)
+        note = widgets.HTML(NOTE_HTML.format(text))
         controls = widgets.HBox(list(self.controls.values()),
                                 layout=widgets.Layout(flex_flow="row wrap"))
-        return widgets.VBox([controls, self.image, self.status, note])
+        view = self.frames if self.frame_name else self.images[0]
+        return widgets.VBox([controls, view, self.status, note])
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
+
+
+def _frames_spec(frames, controls):
+    """(name, values) of the one control with precomputed frames."""
+    if frames is None:
+        return None, []
+    if not isinstance(frames, dict) or len(frames) != 1:
+        raise ValueError("frames must be {control name: [values]} for one "
+                         f"control; got {frames!r}")
+    (name, values), = frames.items()
+    slider = controls.get(name)
+    if not isinstance(slider, (widgets.FloatSlider, widgets.IntSlider)):
+        raise ValueError(f"frames: {name!r} must name a slider among "
+                         f"{sorted(controls)}; got {slider!r}")
+    values = list(values)
+    outside = [v for v in values if not slider.min <= v <= slider.max]
+    if outside or slider.value not in values:
+        raise ValueError(
+            f"frames for {name!r}: values must lie in [{slider.min}, "
+            f"{slider.max}] and include the default {slider.value}; "
+            f"got {values}")
+    return name, values

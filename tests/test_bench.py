@@ -26,3 +26,6 @@ def test_the_moves_reach_both_ends_of_every_slider():
             if isinstance(control, widgets.FloatSlider | widgets.IntSlider):
                 assert min(values) == control.min
                 assert max(values) == control.max
+            if isinstance(control, widgets.SelectionSlider):
+                ends = [control.options[0][1], control.options[-1][1]]
+                assert set(ends) <= set(values)

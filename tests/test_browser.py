@@ -5,6 +5,7 @@ no console error. Screenshots land in _build/screenshots/ to look at.
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from browser import console_errors, requested_urls, start_chromium, \
@@ -87,6 +88,37 @@ def test_live_panel_shows_its_figure(browser, book_url, page):
     browser.execute_script("arguments[0].scrollIntoView()", panel)
     name = page.split("/")[-1]
     browser.save_screenshot(str(SHOTS / f"{name}_live_panel.png"))
+
+
+VISIBLE_FRAME = ("return [...document.querySelectorAll('.jacolib-frames img')]"
+                 ".filter(img => img.offsetParent !== null)"
+                 ".map(img => img.src)")
+
+
+@pytest.mark.parametrize("page", PANEL_CHAPTERS)
+def test_the_frame_slider_moves_the_figure_without_a_kernel(
+        browser, book_url, page):
+    load(browser, f"{book_url}/{page}.html")
+    WebDriverWait(browser, WAIT_SECONDS).until(
+        lambda d: d.execute_script(VISIBLE_FRAME))
+    name = browser.find_element(
+        By.CSS_SELECTOR, ".jacolib-static-note b").text
+    slider = next(
+        element for element in browser.find_elements(
+            By.CSS_SELECTOR, ".jupyter-widgets .widget-slider")
+        if element.find_element(By.CSS_SELECTOR, ".widget-label").text
+        == name)
+    readout = slider.find_element(By.CSS_SELECTOR, ".widget-readout")
+    before = (readout.text, browser.execute_script(VISIBLE_FRAME))
+    handle = slider.find_element(By.CSS_SELECTOR, ".noUi-handle")
+    browser.execute_script("arguments[0].scrollIntoView()", handle)
+    handle.click()
+    handle.send_keys(Keys.ARROW_LEFT)
+    WebDriverWait(browser, WAIT_SECONDS).until(
+        lambda d: d.execute_script(VISIBLE_FRAME) != before[1])
+    after = (readout.text, browser.execute_script(VISIBLE_FRAME))
+    assert after[0] != before[0] and len(after[1]) == 1
+    assert console_errors(browser) == []
 
 
 @pytest.mark.parametrize("page", CHAPTERS)

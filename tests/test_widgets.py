@@ -113,3 +113,70 @@ def test_the_panel_displays_its_controls_image_and_note():
     assert 'style="display: none"' in note.value
     css = (ROOT / "book" / "_static_local" / "jacolib.css").read_text()
     assert ".jacolib-static-note" in css and "!important" in css
+
+
+# --- frames drawn in advance, for the static page ---------------------------
+
+LEARNING_RATES = [0.5, 1.5, 2.1]
+
+
+def framed_panel():
+    return LivePanel(linreg.LearningRateScene,
+                     learning_rate=(0.05, 2.5, 0.05, 1.5),
+                     condition_number=(1.0, 50.0, 1.0, 10.0),
+                     frames={"learning_rate": LEARNING_RATES})
+
+
+def test_each_frame_is_the_figure_at_its_value():
+    panel = framed_panel()
+    assert len(panel.frames.children) == len(LEARNING_RATES)
+    for image, learning_rate in zip(panel.frames.children, LEARNING_RATES):
+        fresh = learning_rate_panel()
+        expected = fresh.render(learning_rate=learning_rate)
+        np.testing.assert_array_equal(decoded(image.value),
+                                      decoded(expected))
+
+
+def test_the_frame_slider_is_linked_to_the_stack_in_the_browser():
+    panel = framed_panel()
+    slider = panel.controls["learning_rate"]
+    assert isinstance(slider, widgets.SelectionSlider)
+    assert [value for _, value in slider.options] == LEARNING_RATES
+    assert slider.value == 1.5 and panel.frames.selected_index == 1
+    link = panel._link
+    assert isinstance(link, widgets.widget_link.Link)
+    assert link.source == (slider, "index")
+    assert link.target == (panel.frames, "selected_index")
+    assert panel.frames in panel.widget.children
+
+
+def test_in_a_kernel_a_move_redraws_the_frame_it_selects():
+    panel = framed_panel()
+    panel.controls["condition_number"].value = 40.0
+    panel.controls["learning_rate"].value = 2.1
+    assert panel.frames.selected_index == 2
+    assert panel.image is panel.frames.children[2]
+    expected = learning_rate_panel().render(learning_rate=2.1,
+                                            condition_number=40.0)
+    np.testing.assert_array_equal(decoded(panel.image.value),
+                                  decoded(expected))
+
+
+def test_the_note_names_the_slider_that_moves_without_a_kernel():
+    note = framed_panel().widget.children[-1].value
+    assert "only the <b>learning rate</b> slider moves" in note
+    assert 'style="display: none"' in note
+
+
+@pytest.mark.parametrize("frames, message", [
+    ({"learning_rate": [0.5]}, r"include the default 1.5; got \[0.5\]"),
+    ({"learning_rate": [1.5, 3.0]}, r"must lie in \[0.05, 2.5\]"),
+    ({"speed": [1.0]}, r"'speed' must name a slider among "
+                       r"\['condition_number', 'learning_rate'\]"),
+    ([1.5], r"frames must be \{control name: \[values\]\}"),
+])
+def test_bad_frames_are_refused(frames, message):
+    with pytest.raises(ValueError, match=message):
+        LivePanel(linreg.LearningRateScene,
+                  learning_rate=(0.05, 2.5, 0.05, 1.5),
+                  condition_number=(1.0, 50.0, 1.0, 10.0), frames=frames)
