@@ -1,0 +1,115 @@
+"""A learner's path: chapter 1 opened in JupyterLab, run, and its live
+panel moved. The panel must redraw from the kernel, and the note meant
+for the static page must stay hidden."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+
+from browser import start_chromium, stop_chromium
+from conftest import ROOT
+
+pytestmark = pytest.mark.browser
+CHAPTER = ROOT / "book" / "01_linear_regression.ipynb"
+VISIBLE_IMAGE = ("return [...document.querySelectorAll('.jupyter-widgets"
+                 " img')].filter(img => img.offsetParent !== null"
+                 " && img.naturalWidth > 0).map(img => img.src)")
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_serving(url, process, seconds=60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"jupyter lab exited with {process.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(f"jupyter lab did not answer at {url}")
+
+
+@pytest.fixture(scope="module")
+def lab_url(tmp_path_factory):
+    home = tmp_path_factory.mktemp("lab")
+    shutil.copy(CHAPTER, home / CHAPTER.name)
+    port = free_port()
+    environment = dict(os.environ, JUPYTER_CONFIG_DIR=str(home / ".config"),
+                       JUPYTER_RUNTIME_DIR=str(home / ".runtime"))
+    jupyter = Path(sys.executable).parent / "jupyter"
+    process = subprocess.Popen(
+        [str(jupyter), "lab", "--no-browser", "--allow-root",
+         "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
+         "--IdentityProvider.token=", "--ServerApp.password=",
+         "--LabApp.expose_app_in_browser=True",
+         f"--ServerApp.root_dir={home}"],
+        env=environment, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(f"{url}/api/status", process)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    driver = start_chromium()
+    yield driver
+    stop_chromium(driver)
+
+
+def run_all_cells(browser):
+    WebDriverWait(browser, 60).until(lambda d: d.execute_script(
+        "const w = window.jupyterapp && jupyterapp.shell.currentWidget;"
+        "const kernel = w && w.sessionContext && w.sessionContext.session"
+        " && w.sessionContext.session.kernel;"
+        "return !!kernel && kernel.status === 'idle'"))
+    browser.execute_script(
+        "jupyterapp.commands.execute('notebook:run-all-cells')")
+
+
+def slider_named(browser, label):
+    return next(
+        element for element in browser.find_elements(
+            By.CSS_SELECTOR, ".jupyter-widgets .widget-slider")
+        if element.find_element(By.CSS_SELECTOR, ".widget-label").text
+        == label)
+
+
+def test_the_panel_redraws_from_the_kernel_in_jupyterlab(browser, lab_url):
+    browser.get(f"{lab_url}/lab/tree/{CHAPTER.name}")
+    run_all_cells(browser)
+    WebDriverWait(browser, 120).until(
+        lambda d: d.execute_script(VISIBLE_IMAGE))
+    note = browser.find_element(By.CSS_SELECTOR, ".jacolib-static-note")
+    assert not note.is_displayed()
+    for label in ("condition number", "learning rate"):
+        before = browser.execute_script(VISIBLE_IMAGE)
+        handle = slider_named(browser, label).find_element(
+            By.CSS_SELECTOR, ".noUi-handle")
+        browser.execute_script("arguments[0].scrollIntoView()", handle)
+        handle.click()
+        handle.send_keys(Keys.ARROW_RIGHT)
+        WebDriverWait(browser, 30).until(
+            lambda d: d.execute_script(VISIBLE_IMAGE) not in ([], before))
+    status = browser.find_elements(By.CSS_SELECTOR, ".jupyter-widgets b")
+    assert not any("Could not draw" in b.text for b in status)
