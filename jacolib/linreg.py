@@ -236,7 +236,7 @@ class LearningRateScene:
         ax.set_yscale("log")
         ax.set(xlim=(0, self.n_steps), ylim=(1e-8, 1e4),
                xlabel="step $k$",
-               ylabel=r"$|\tilde w_j(k) - \tilde w_j^*|$",
+               ylabel=r"$|\tilde w_j^{(k)} - \tilde w_j^*|$",
                title="error along each eigen-axis")
         self.error_lines = [
             ax.plot([], [], label=label)[0]
