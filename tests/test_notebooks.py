@@ -6,6 +6,7 @@ rest, and show on tampered copies that each check can fail.
 """
 
 import copy
+import os
 import subprocess
 import sys
 
@@ -95,13 +96,18 @@ def run_nbval(notebook, tmp_path):
     """Run nbval on a copy, isolated from this repo's pytest settings."""
     path = tmp_path / "chapter.ipynb"
     nbformat.write(notebook, path)
+    return nbval(tmp_path, [path])
+
+
+def nbval(tmp_path, paths, environment=None):
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
          "--nbval", "--nbval-current-env", "--nbval-sanitize-with",
          str(ROOT / "tests" / "sanitize.cfg"), "-c",
-         str(tmp_path / "pytest.ini"), str(path)],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300)
+         str(tmp_path / "pytest.ini"), *map(str, paths)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+        env=environment)
 
 
 def first_printing_cell(notebook, text):
@@ -138,4 +144,24 @@ def test_nbval_fails_when_the_code_changes_a_printed_number(tmp_path):
 def test_nbval_passes_on_the_untouched_chapter(tmp_path):
     # The control for the two tests above: the same run, no tampering.
     result = run_nbval(copy.deepcopy(read(CHAPTER_1)), tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
+# What a reader's older CPU would use: torch's kernels without vector
+# instructions, MKL and OpenBLAS limited to SSE4.2. The stored outputs
+# were made on a machine with AVX-512.
+OLDER_CPU = {"ATEN_CPU_CAPABILITY": "default",
+             "MKL_ENABLE_INSTRUCTIONS": "SSE4_2",
+             "OPENBLAS_CORETYPE": "Nehalem"}
+
+
+@pytest.mark.slow
+def test_every_stored_output_is_reproduced_without_avx(tmp_path):
+    environment = {**os.environ, **OLDER_CPU}
+    capability = subprocess.run(
+        [sys.executable, "-c", "import torch; print(torch.backends.cpu"
+         ".get_cpu_capability())"], env=environment, capture_output=True,
+        text=True, check=True).stdout.strip()
+    assert capability == "DEFAULT"  # the setting took effect
+    result = nbval(tmp_path, chapter_notebooks(), environment)
     assert result.returncode == 0, result.stdout[-3000:]
