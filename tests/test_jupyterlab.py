@@ -1,6 +1,6 @@
 """A learner's path: chapter 1 opened in JupyterLab, run, and its live
-panel moved. The panel must redraw from the kernel, and the note meant
-for the static page must stay hidden."""
+panel moved. The MyST must be rendered, the panel must redraw from the
+kernel, and the note meant for the static page must stay hidden."""
 
 import os
 import shutil
@@ -21,9 +21,19 @@ from conftest import ROOT
 
 pytestmark = pytest.mark.browser
 CHAPTER = ROOT / "book" / "01_linear_regression.ipynb"
+SHOTS = ROOT / "_build" / "screenshots"
 VISIBLE_IMAGE = ("return [...document.querySelectorAll('.jupyter-widgets"
                  " img')].filter(img => img.offsetParent !== null"
                  " && img.naturalWidth > 0).map(img => img.src)")
+
+
+SCROLL_TO_PANEL = """
+const notebook = jupyterapp.shell.currentWidget.content;
+const index = notebook.widgets.findIndex(
+    cell => cell.model.sharedModel.getSource().includes('LivePanel('));
+notebook.activeCellIndex = index;
+notebook.scrollToItem(index, 'start');
+return true;"""
 
 
 def free_port():
@@ -50,8 +60,15 @@ def lab_url(tmp_path_factory):
     home = tmp_path_factory.mktemp("lab")
     shutil.copy(CHAPTER, home / CHAPTER.name)
     port = free_port()
+    settings = home / ".settings"
+    # No news prompt: a toast over the page could catch the clicks.
+    notification = settings / "@jupyterlab" / "apputils-extension"
+    notification.mkdir(parents=True)
+    (notification / "notification.jupyterlab-settings").write_text(
+        '{"fetchNews": "false", "checkForUpdates": false}')
     environment = dict(os.environ, JUPYTER_CONFIG_DIR=str(home / ".config"),
-                       JUPYTER_RUNTIME_DIR=str(home / ".runtime"))
+                       JUPYTER_RUNTIME_DIR=str(home / ".runtime"),
+                       JUPYTERLAB_SETTINGS_DIR=str(settings))
     jupyter = Path(sys.executable).parent / "jupyter"
     process = subprocess.Popen(
         [str(jupyter), "lab", "--no-browser", "--allow-root",
@@ -97,9 +114,17 @@ def slider_named(browser, label):
 
 def test_the_panel_redraws_from_the_kernel_in_jupyterlab(browser, lab_url):
     browser.get(f"{lab_url}/lab/tree/{CHAPTER.name}")
+    # jupyterlab-myst renders the chapter's MyST, not its source text.
+    opening = WebDriverWait(browser, 60).until(lambda d: d.find_element(
+        By.CSS_SELECTOR, ".jp-MarkdownCell"))
+    WebDriverWait(browser, 30).until(
+        lambda d: "In this chapter" in opening.text)
+    assert ":::" not in opening.text and "{admonition}" not in opening.text
     run_all_cells(browser)
-    WebDriverWait(browser, 120).until(
-        lambda d: d.execute_script(VISIBLE_IMAGE))
+    # Running all cells scrolls to the end; JupyterLab renders only the
+    # cells in view, so bring the panel's cell back.
+    WebDriverWait(browser, 120).until(lambda d: d.execute_script(
+        SCROLL_TO_PANEL) and d.execute_script(VISIBLE_IMAGE))
     note = browser.find_element(By.CSS_SELECTOR, ".jacolib-static-note")
     assert not note.is_displayed()
     for label in ("condition number", "learning rate"):
@@ -113,3 +138,5 @@ def test_the_panel_redraws_from_the_kernel_in_jupyterlab(browser, lab_url):
             lambda d: d.execute_script(VISIBLE_IMAGE) not in ([], before))
     status = browser.find_elements(By.CSS_SELECTOR, ".jupyter-widgets b")
     assert not any("Could not draw" in b.text for b in status)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(SHOTS / "jupyterlab_chapter_1_panel.png"))
