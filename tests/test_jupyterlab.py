@@ -68,7 +68,8 @@ def lab_url(tmp_path_factory):
         '{"fetchNews": "false", "checkForUpdates": false}')
     environment = dict(os.environ, JUPYTER_CONFIG_DIR=str(home / ".config"),
                        JUPYTER_RUNTIME_DIR=str(home / ".runtime"),
-                       JUPYTERLAB_SETTINGS_DIR=str(settings))
+                       JUPYTERLAB_SETTINGS_DIR=str(settings),
+                       JUPYTERLAB_WORKSPACES_DIR=str(home / ".workspaces"))
     jupyter = Path(sys.executable).parent / "jupyter"
     process = subprocess.Popen(
         [str(jupyter), "lab", "--no-browser", "--allow-root",
@@ -117,9 +118,10 @@ def test_the_panel_redraws_from_the_kernel_in_jupyterlab(browser, lab_url):
     # jupyterlab-myst renders the chapter's MyST, not its source text.
     opening = WebDriverWait(browser, 60).until(lambda d: d.find_element(
         By.CSS_SELECTOR, ".jp-MarkdownCell"))
-    WebDriverWait(browser, 30).until(
-        lambda d: "In this chapter" in opening.text)
-    assert ":::" not in opening.text and "{admonition}" not in opening.text
+    # The cell shows its source until the renderer has run: wait for it.
+    WebDriverWait(browser, 60).until(
+        lambda d: "In this chapter" in opening.text
+        and ":::" not in opening.text and "{admonition}" not in opening.text)
     run_all_cells(browser)
     # Running all cells scrolls to the end; JupyterLab renders only the
     # cells in view, so bring the panel's cell back.
