@@ -137,7 +137,8 @@ def test_the_panel_redraws_from_the_kernel_in_jupyterlab(browser, lab_url):
         handle.click()
         handle.send_keys(Keys.ARROW_RIGHT)
         WebDriverWait(browser, 30).until(
-            lambda d: d.execute_script(VISIBLE_IMAGE) not in ([], before))
+            lambda d, before=before:
+            d.execute_script(VISIBLE_IMAGE) not in ([], before))
     status = browser.find_elements(By.CSS_SELECTOR, ".jupyter-widgets b")
     assert not any("Could not draw" in b.text for b in status)
     SHOTS.mkdir(parents=True, exist_ok=True)

@@ -130,7 +130,8 @@ def test_per_axis_errors_follow_the_geometric_law():
 
 
 @pytest.mark.parametrize("A, b, message", [
-    (np.ones((2, 3)), np.ones(2), r"square matrix \(d, d\); got shape \(2, 3\)"),
+    (np.ones((2, 3)), np.ones(2),
+     r"square matrix \(d, d\); got shape \(2, 3\)"),
     (np.eye(2), np.ones(3), r"b must have shape \(2,\) .* got \(3,\)"),
     (np.array([[1.0, 2.0], [0.0, 1.0]]), np.ones(2), "must be symmetric"),
     (np.diag([1.0, -1.0]), np.ones(2), "positive semi-definite"),
@@ -157,7 +158,8 @@ def test_bad_runs_are_refused(w0, lr, n_steps, message):
 
 def test_bad_points_and_matrices_are_refused():
     objective = linreg.QuadraticObjective(np.eye(2), np.zeros(2))
-    with pytest.raises(ValueError, match=r"\(2,\) or \(\.\.\., 2\); got \(3,\)"):
+    with pytest.raises(ValueError,
+                       match=r"\(2,\) or \(\.\.\., 2\); got \(3,\)"):
         objective.value(np.zeros(3))
     with pytest.raises(ValueError, match=r"got shape \(3,\)"):
         linreg.stability_threshold(np.ones(3))

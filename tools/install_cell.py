@@ -33,7 +33,7 @@ def install_cell_source(url=None):
     """The cell's text; ``url`` defaults to _config.yml's repository."""
     return "\n".join([
         FIRST_LINE,
-        "# elsewhere (make lab, Binder) it is installed and this does nothing.",
+        "# elsewhere (make lab, Binder) it is there and this does nothing.",
         "import importlib.util",
         "",
         f'JACOLIB = "jacolib @ git+{url or repository_url()}"',
