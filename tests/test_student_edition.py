@@ -6,6 +6,8 @@ import sys
 
 import nbformat
 import pytest
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
 
 from notebook_checks import ROOT, chapter_notebooks, code_cells, read
 
@@ -124,3 +126,18 @@ def test_the_course_plan_gives_each_chapter_its_stated_times():
                    if f"{{doc}}`{path.stem}`" in line)
         cells = [cell.strip() for cell in row.split("|")]
         assert cells[3:5] == [f"{reading} min", f"{exercises} min"], row
+
+
+@pytest.mark.slow
+def test_a_student_notebook_runs_until_the_first_exercise(tmp_path):
+    notebook = student_edition.student_notebook(read(chapter_notebooks()[0]))
+    client = NotebookClient(notebook, timeout=300, kernel_name="python3",
+                            resources={"metadata": {"path": str(tmp_path)}})
+    with pytest.raises(CellExecutionError) as failure:
+        client.execute()
+    assert failure.value.ename == "NotImplementedError"
+    failed = [cell for cell in code_cells(notebook)
+              if any(o.output_type == "error" for o in cell.outputs)]
+    first_stub = next(cell for cell in notebook.cells
+                      if cell.id.startswith("student-"))
+    assert failed == [first_stub]
