@@ -6,6 +6,7 @@ import tempfile
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -49,3 +50,20 @@ def requested_urls(driver):
 def console_errors(driver):
     return [entry["message"] for entry in driver.get_log("browser")
             if entry["level"] == "SEVERE"]
+
+
+def slider_named(driver, label):
+    """The ipywidgets slider whose label reads ``label``."""
+    return next(
+        element for element in driver.find_elements(
+            By.CSS_SELECTOR, ".jupyter-widgets .widget-slider")
+        if element.find_element(By.CSS_SELECTOR, ".widget-label").text
+        == label)
+
+
+def press_on_slider(driver, slider, key):
+    """Focus the slider's handle, as a reader would, and press ``key``."""
+    handle = slider.find_element(By.CSS_SELECTOR, ".noUi-handle")
+    driver.execute_script("arguments[0].scrollIntoView()", handle)
+    handle.click()
+    handle.send_keys(key)

@@ -9,8 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from browser import start_chromium, stop_chromium
+
 ROOT = Path(__file__).resolve().parent.parent
 HTML = ROOT / "_build" / "html"
+sys.path.insert(0, str(ROOT / "tools"))  # install_cell, student_edition
 
 
 @pytest.fixture(scope="session")
@@ -41,3 +44,11 @@ def book_url(built_book):
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium, one per test module."""
+    driver = start_chromium()
+    yield driver
+    stop_chromium(driver)

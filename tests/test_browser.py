@@ -8,8 +8,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from browser import console_errors, requested_urls, start_chromium, \
-    stop_chromium
+from browser import console_errors, press_on_slider, requested_urls, \
+    slider_named
 from conftest import ROOT
 from notebook_checks import chapter_notebooks, read
 
@@ -22,13 +22,6 @@ PANEL_CHAPTERS = [f"book/{path.stem}" for path in chapter_notebooks()
 WAIT_SECONDS = 30
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser():
-    driver = start_chromium()
-    yield driver
-    stop_chromium(driver)
 
 
 def load(browser, url):
@@ -103,17 +96,10 @@ def test_the_frame_slider_moves_the_figure_without_a_kernel(
         lambda d: d.execute_script(VISIBLE_FRAME))
     name = browser.find_element(
         By.CSS_SELECTOR, ".jacolib-static-note b").text
-    slider = next(
-        element for element in browser.find_elements(
-            By.CSS_SELECTOR, ".jupyter-widgets .widget-slider")
-        if element.find_element(By.CSS_SELECTOR, ".widget-label").text
-        == name)
+    slider = slider_named(browser, name)
     readout = slider.find_element(By.CSS_SELECTOR, ".widget-readout")
     before = (readout.text, browser.execute_script(VISIBLE_FRAME))
-    handle = slider.find_element(By.CSS_SELECTOR, ".noUi-handle")
-    browser.execute_script("arguments[0].scrollIntoView()", handle)
-    handle.click()
-    handle.send_keys(Keys.ARROW_LEFT)
+    press_on_slider(browser, slider, Keys.ARROW_LEFT)
     WebDriverWait(browser, WAIT_SECONDS).until(
         lambda d: d.execute_script(VISIBLE_FRAME) != before[1])
     after = (readout.text, browser.execute_script(VISIBLE_FRAME))

@@ -1,17 +1,12 @@
 """Colab and Binder get a working kernel: the install cell and binder/."""
 
-import sys
-
 import nbformat
 import pytest
 
 from conftest import HTML
+from install_cell import (ensure_install_cell, install_cell_source,
+                          is_install_cell, repository_url)
 from notebook_checks import ROOT, chapter_notebooks, code_cells, read
-
-sys.path.insert(0, str(ROOT / "tools"))
-from install_cell import (ensure_install_cell,  # noqa: E402
-                          install_cell_source, is_install_cell,
-                          repository_url)
 
 
 @pytest.mark.parametrize("path", chapter_notebooks(), ids=lambda p: p.stem)

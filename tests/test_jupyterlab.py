@@ -16,7 +16,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from browser import start_chromium, stop_chromium
+from browser import press_on_slider, slider_named
 from conftest import ROOT
 
 pytestmark = pytest.mark.browser
@@ -88,13 +88,6 @@ def lab_url(tmp_path_factory):
         process.wait(timeout=30)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    driver = start_chromium()
-    yield driver
-    stop_chromium(driver)
-
-
 def run_all_cells(browser):
     WebDriverWait(browser, 60).until(lambda d: d.execute_script(
         "const w = window.jupyterapp && jupyterapp.shell.currentWidget;"
@@ -103,14 +96,6 @@ def run_all_cells(browser):
         "return !!kernel && kernel.status === 'idle'"))
     browser.execute_script(
         "jupyterapp.commands.execute('notebook:run-all-cells')")
-
-
-def slider_named(browser, label):
-    return next(
-        element for element in browser.find_elements(
-            By.CSS_SELECTOR, ".jupyter-widgets .widget-slider")
-        if element.find_element(By.CSS_SELECTOR, ".widget-label").text
-        == label)
 
 
 def test_the_panel_redraws_from_the_kernel_in_jupyterlab(browser, lab_url):
@@ -131,11 +116,8 @@ def test_the_panel_redraws_from_the_kernel_in_jupyterlab(browser, lab_url):
     assert not note.is_displayed()
     for label in ("condition number", "learning rate"):
         before = browser.execute_script(VISIBLE_IMAGE)
-        handle = slider_named(browser, label).find_element(
-            By.CSS_SELECTOR, ".noUi-handle")
-        browser.execute_script("arguments[0].scrollIntoView()", handle)
-        handle.click()
-        handle.send_keys(Keys.ARROW_RIGHT)
+        press_on_slider(browser, slider_named(browser, label),
+                        Keys.ARROW_RIGHT)
         WebDriverWait(browser, 30).until(
             lambda d, before=before:
             d.execute_script(VISIBLE_IMAGE) not in ([], before))

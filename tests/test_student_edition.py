@@ -2,18 +2,15 @@
 unchanged, and a strict build of the result."""
 
 import re
-import sys
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+import student_edition
+from install_cell import install_cell_source
 from notebook_checks import ROOT, chapter_notebooks, code_cells, read
-
-sys.path.insert(0, str(ROOT / "tools"))
-import student_edition  # noqa: E402
-from install_cell import install_cell_source  # noqa: E402
 
 STUDENT_URL = "https://github.com/a-course/students"
 
