@@ -25,6 +25,9 @@ under ``dual_jvp`` and under ``torch.func.jvp`` alike.
 import numpy as np
 import torch
 
+from jacolib.validate import checked_by, require_flat, require_in, \
+    require_shape, require_tensor, scalar_valued
+
 __all__ = [
     "jvp", "vjp", "jacobian", "hessian", "hvp", "gnvp",
     "finite_difference_jvp",
@@ -32,30 +35,54 @@ __all__ = [
 ]
 
 
+# --- input checks, run before the functions below --------------------------
+
+def _tensors_of_one_shape(f, x, v):
+    require_tensor("x", x)
+    require_tensor("v", v)
+    require_shape("v", v, x.shape, "x")
+
+
+def _tensors(f, x, u):
+    require_tensor("x", x)
+    require_tensor("u", u)
+
+
+def _flat_x(f, x, *rest, **options):
+    require_tensor("x", x)
+    require_flat("x", x)
+
+
+def _gnvp_inputs(f, loss, w, v):
+    require_tensor("w", w)
+    require_tensor("v", v)
+    require_shape("v", v, w.shape, "w")
+
+
 # --- torch.func tools ------------------------------------------------------
 
+@checked_by(_tensors_of_one_shape)
 def jvp(f, x, v):
     """f(x) and the Jacobian-vector product J v, in one forward pass.
 
     v has the shape of x; J v has the shape of f(x).
     """
-    _require_tensors(x=x, v=v)
-    _require_shape("v", v, "x", x.shape)
     return torch.func.jvp(f, (x,), (v,))
 
 
+@checked_by(_tensors)
 def vjp(f, x, u):
     """f(x) and the vector-Jacobian product J^T u, in one backward pass.
 
     u has the shape of f(x); J^T u has the shape of x.
     """
-    _require_tensors(x=x, u=u)
-    y, pullback = torch.func.vjp(f, x)
-    _require_shape("u", u, "f(x)", y.shape)
-    (jt_u,) = pullback(u)
-    return y, jt_u
+    z, pullback = torch.func.vjp(f, x)  # runs f, keeps its trace
+    require_shape("u", u, z.shape, "f(x)")
+    (jt_u,) = pullback(u)  # one backward sweep
+    return z, jt_u
 
 
+@checked_by(_flat_x)
 def jacobian(f, x, mode="rev"):
     """The m x n Jacobian of f at a 1-D x of n entries.
 
@@ -66,17 +93,14 @@ def jacobian(f, x, mode="rev"):
     n forward passes, the cheap way when n << m. vmap batches the passes
     into one call.
     """
-    _require_tensors(x=x)
-    if mode not in ("rev", "fwd"):
-        raise ValueError(f"mode must be 'rev' or 'fwd'; got {mode!r}")
-    _require_1d(x)
+    require_in("mode", mode, ("rev", "fwd"))
 
     def flat_f(x):
         return f(x).reshape(-1)
 
     if mode == "rev":
-        y, pullback = torch.func.vjp(flat_f, x)
-        rows_of_identity = torch.eye(y.numel(), dtype=y.dtype)
+        z, pullback = torch.func.vjp(flat_f, x)
+        rows_of_identity = torch.eye(z.numel(), dtype=z.dtype)
         (rows,) = torch.func.vmap(pullback)(rows_of_identity)
         return rows
 
@@ -88,18 +112,19 @@ def jacobian(f, x, mode="rev"):
     return torch.func.vmap(push_forward)(columns_of_identity).T
 
 
+@checked_by(_flat_x)
+@scalar_valued("f")
 def hessian(f, x):
     """The n x n Hessian of a scalar f at a 1-D x.
 
     The Hessian is the Jacobian of the gradient: forward mode over
     reverse mode, n JVPs of ``torch.func.grad(f)``.
     """
-    _require_tensors(x=x)
-    _require_1d(x)
-    gradient = torch.func.grad(_scalar_output(f, "f"))
-    return jacobian(gradient, x, mode="fwd")
+    return jacobian(torch.func.grad(f), x, mode="fwd")
 
 
+@checked_by(_tensors_of_one_shape)
+@scalar_valued("f")
 def hvp(f, x, v):
     """The Hessian-vector product H v of a scalar f at x, H never built.
 
@@ -107,13 +132,13 @@ def hvp(f, x, v):
     gradient along v, i.e. the JVP of ``torch.func.grad(f)``. It costs a
     small multiple of one gradient, whatever the size of x.
     """
-    _require_tensors(x=x, v=v)
-    _require_shape("v", v, "x", x.shape)
-    gradient = torch.func.grad(_scalar_output(f, "f"))
-    _, h_v = torch.func.jvp(gradient, (x,), (v,))
+    gradient = torch.func.grad(f)  # reverse mode: x -> ∇f(x)
+    _, h_v = torch.func.jvp(gradient, (x,), (v,))  # forward mode over it
     return h_v
 
 
+@checked_by(_gnvp_inputs)
+@scalar_valued("loss")
 def gnvp(f, loss, w, v):
     """The Gauss-Newton-vector product G v, with G = J^T H_loss J.
 
@@ -122,10 +147,8 @@ def gnvp(f, loss, w, v):
     none of which builds a matrix: J v (a JVP of f), then H_loss (J v)
     (an HVP of the loss at z), then J^T of that (a VJP of f).
     """
-    _require_tensors(w=w, v=v)
-    _require_shape("v", v, "w", w.shape)
     z, j_v = jvp(f, w, v)
-    h_j_v = hvp(_scalar_output(loss, "loss"), z, j_v)
+    h_j_v = hvp(loss, z, j_v)
     _, g_v = vjp(f, w, h_j_v)
     return g_v
 
@@ -137,60 +160,19 @@ def finite_difference_jvp(f, x, v, eps=1e-6):
     about 1e-10 relative at eps=1e-6, good enough to check exact methods
     to ~1e-6. Works on torch tensors, numpy arrays and floats alike.
     """
-    _require_shape("v", v, "x", np.shape(x))
+    require_shape("v", v, np.shape(x), "x")
     return (f(x + eps * v) - f(x - eps * v)) / (2 * eps)
-
-
-# --- input checks -----------------------------------------------------------
-
-def _require_tensors(**named_values):
-    for name, value in named_values.items():
-        if not isinstance(value, torch.Tensor):
-            raise TypeError(
-                f"{name} must be a torch.Tensor; got "
-                f"{type(value).__name__}. Convert it with "
-                f"torch.as_tensor({name}, dtype=torch.float64)")
-
-
-def _require_shape(name, value, expected_name, expected_shape):
-    shape = tuple(np.shape(value))
-    if shape != tuple(expected_shape):
-        raise ValueError(
-            f"{name} must have the shape of {expected_name}, "
-            f"{tuple(expected_shape)}; got {shape}")
-
-
-def _require_1d(x):
-    if x.ndim != 1:
-        raise ValueError(
-            f"x must be 1-D, shape (n,); got shape {tuple(x.shape)}")
-
-
-def _scalar_output(f, name):
-    """f, checking on each call that it returns a scalar.
-
-    The check runs inside the call f makes anyway, so it costs no extra
-    evaluation of f.
-    """
-    def checked_f(x):
-        y = f(x)
-        if y.ndim != 0:
-            raise ValueError(
-                f"{name} must return a scalar, shape (); "
-                f"got shape {tuple(y.shape)}")
-        return y
-    return checked_f
 
 
 # --- forward mode from scratch: dual numbers -------------------------------
 
 class Dual:
-    """A dual number a + b eps, with eps**2 = 0.
+    """A dual number a + ȧ ε, with ε**2 = 0.
 
-    Taylor's formula ends after one term: f(a + b eps) = f(a) + f'(a) b eps
+    Taylor's formula ends after one term: f(a + ȧ ε) = f(a) + f'(a) ȧ ε
     exactly. So a Dual carries a value (the primal a) and a derivative
-    along a direction (the tangent b); each operation below updates both.
-    a and b are floats or numpy arrays (elementwise).
+    along a direction (the tangent ȧ); each operation below updates both.
+    a and ȧ are floats or numpy arrays (elementwise).
     """
 
     # numpy would otherwise turn `array + Dual` into an array of Duals;
@@ -218,16 +200,17 @@ class Dual:
         return other + (-self)
 
     def __mul__(self, other):
-        (a, b), (c, d) = self._parts(), _as_dual(other)._parts()
-        # (a + b eps)(c + d eps) = ac + (ad + bc) eps: the product rule.
-        return Dual(a * c, a * d + b * c)
+        (a1, a1_dot), (a2, a2_dot) = self._parts(), _as_dual(other)._parts()
+        # (a1 + a1_dot ε)(a2 + a2_dot ε) = a1 a2 + (a1_dot a2 + a1 a2_dot) ε:
+        # the product rule.
+        return Dual(a1 * a2, a1_dot * a2 + a1 * a2_dot)
 
     __rmul__ = __mul__
 
     def __truediv__(self, other):
-        (a, b), (c, d) = self._parts(), _as_dual(other)._parts()
+        (a1, a1_dot), (a2, a2_dot) = self._parts(), _as_dual(other)._parts()
         # The quotient rule.
-        return Dual(a / c, (b * c - a * d) / c ** 2)
+        return Dual(a1 / a2, (a1_dot * a2 - a1 * a2_dot) / a2 ** 2)
 
     def __rtruediv__(self, other):  # other / self
         return _as_dual(other) / self
@@ -273,6 +256,14 @@ def _as_dual(x):
     return Dual(x, 0.0 if np.ndim(x) == 0 else np.zeros(np.shape(x)))
 
 
+def _stack_duals(components):
+    duals = [_as_dual(c) for c in components]
+    primal = np.stack([np.asarray(d.primal, dtype=float) for d in duals])
+    tangents = [np.broadcast_to(d.tangent, np.shape(d.primal))
+                for d in duals]
+    return Dual(primal, np.stack(tangents).astype(float))
+
+
 def _plain(number_or_array):
     # Print 2.0, not numpy 2's np.float64(2.0).
     if np.ndim(number_or_array) == 0:
@@ -285,11 +276,16 @@ def dual_jvp(f, x, v):
 
     x and v are floats or numpy arrays of one shape; f is written with
     + - * / ** @, indexing, ``.sum()`` and this module's exp, log, sin,
-    cos, tanh, relu. Returns numpy values (floats for scalar outputs).
+    cos, tanh, relu, and returns a Dual or a list or tuple of them (the
+    components of a vector output). Returns numpy values (floats for
+    scalar outputs).
     """
     x = np.asarray(x, dtype=float)
-    _require_shape("v", v, "x", x.shape)
-    y = _as_dual(f(Dual(x, np.asarray(v, dtype=float))))
+    require_shape("v", v, x.shape, "x")
+    y = f(Dual(x, np.asarray(v, dtype=float)))
+    if isinstance(y, (list, tuple)):  # components, as in [y1, y2]
+        y = _stack_duals(y)
+    y = _as_dual(y)
     primal = np.asarray(y.primal, dtype=float)
     # A tangent can be a bare 0.0 where f ignores x: give it f(x)'s shape.
     tangent = np.broadcast_to(y.tangent, primal.shape).astype(float)

@@ -18,7 +18,8 @@ from collections import namedtuple
 import numpy as np
 import torch
 
-from jacolib import autodiff, timing
+from jacolib import autodiff, small_nets, timing
+from jacolib.validate import require_count
 
 __all__ = ["tanh_network", "mlp_loss", "JacobianCosts",
            "jacobian_shape_sweep", "HVPCosts", "hvp_cost_sweep"]
@@ -36,7 +37,7 @@ def tanh_network(n_in, n_out, n_hidden=200, seed=0):
     """
     for name, value in [("n_in", n_in), ("n_out", n_out),
                         ("n_hidden", n_hidden)]:
-        _require_positive_int(name, value)
+        require_count(name, value, minimum=1)
     generator = torch.Generator().manual_seed(seed)
     W1 = torch.randn(n_hidden, n_in, generator=generator,
                      dtype=torch.float64) / n_in ** 0.5
@@ -50,26 +51,22 @@ def mlp_loss(n_in=100, n_hidden=500, n_out=100, batch=64, seed=0):
     """A tanh MLP's mean squared error on a fixed batch, and its size.
 
     Returns ``(loss, n_params)``; ``loss(w)`` takes the flat vector w of
-    W1 (n_hidden x n_in), b1, W2 (n_out x n_hidden), b2: by default
-    100 * 500 + 500 + 500 * 100 + 100 = 100,600 parameters.
+    ``small_nets.mlp([n_in, n_hidden, n_out])``: W1 (n_hidden x n_in),
+    b1, W2 (n_out x n_hidden), b2; by default 100 * 500 + 500 +
+    500 * 100 + 100 = 100,600 parameters.
     """
     for name, value in [("n_in", n_in), ("n_hidden", n_hidden),
                         ("n_out", n_out), ("batch", batch)]:
-        _require_positive_int(name, value)
+        require_count(name, value, minimum=1)
     generator = torch.Generator().manual_seed(seed)
     X = torch.randn(batch, n_in, generator=generator, dtype=torch.float64)
     Y = torch.randn(batch, n_out, generator=generator, dtype=torch.float64)
-    shapes = [(n_hidden, n_in), (n_hidden,), (n_out, n_hidden), (n_out,)]
-    sizes = [torch.Size(shape).numel() for shape in shapes]
+    net = small_nets.mlp([n_in, n_hidden, n_out], activation="tanh")
 
     def loss(w):
-        W1, b1, W2, b2 = (
-            part.reshape(shape)
-            for part, shape in zip(torch.split(w, sizes), shapes))
-        prediction = torch.tanh(X @ W1.T + b1) @ W2.T + b2
-        return 0.5 * ((prediction - Y) ** 2).mean()
+        return 0.5 * ((net.forward(w, X) - Y) ** 2).mean()
 
-    return loss, sum(sizes)
+    return loss, net.n_params
 
 
 def jacobian_shape_sweep(n_values, n_plus_m=1010, n_hidden=200, repeats=5):
@@ -129,8 +126,3 @@ def _bind(method, loss, w, v):
     # A function per method, not a lambda in a loop that would see only
     # the last method.
     return lambda: method(loss, w, v)
-
-
-def _require_positive_int(name, value):
-    if not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be an int >= 1; got {value!r}")

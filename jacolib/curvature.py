@@ -13,9 +13,9 @@ from collections import namedtuple
 import torch
 from torch.func import grad, hessian, jacfwd, jacrev, jvp, vjp
 
-# The matrix-free products live in chapter 3's module; gnvp is
-# re-exported so that ``curvature.gnvp`` keeps working.
-from jacolib.autodiff import gnvp, hvp  # noqa: F401
+from jacolib.autodiff import hvp
+from jacolib.validate import checked_by, describe, require_flat, \
+    require_in, require_like, require_scalar_tensor
 
 TaylorModels = namedtuple(
     "TaylorModels", "steps true first_order second_order")
@@ -27,44 +27,26 @@ STATIONARY_KINDS = ("minimum", "maximum", "saddle", "degenerate")
 
 
 # --- input checks ----------------------------------------------------------
-def _shape(x):
-    return tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-
-
-def _check_flat(w, name="w"):
-    if not (isinstance(w, torch.Tensor) and w.ndim == 1
-            and w.is_floating_point()):
-        raise ValueError(
-            f"{name} must be a 1-D float tensor of shape (n,); "
-            f"got {_shape(w)}")
-
-
-def _check_like(v, reference, name, reference_name="w"):
-    if not isinstance(v, torch.Tensor) or v.shape != reference.shape:
-        raise ValueError(
-            f"{name} must have the shape of {reference_name} "
-            f"{tuple(reference.shape)}; got {_shape(v)}")
-
-
 def _scalar_value(loss, w):
     value = loss(w)
-    if not isinstance(value, torch.Tensor) or value.ndim != 0:
-        raise ValueError(
-            "loss must return a scalar tensor of shape (); "
-            f"got {_shape(value)}")
+    require_scalar_tensor("loss", value)
     return value
 
 
+def _loss_point_direction(loss, w, direction, *rest):
+    require_flat("w", w)
+    require_like("direction", direction, w, "w")
+    _scalar_value(loss, w)
+
+
 # --- Taylor models ---------------------------------------------------------
+@checked_by(_loss_point_direction)
 def slope_and_curvature(loss, w, direction):
     """Slope gᵀd and curvature dᵀHd of ``loss`` at w along ``direction``.
 
     w, direction: (n,). Returns two scalar tensors. Hd comes from one
     Hessian-vector product, so this costs a few gradients, not n.
     """
-    _check_flat(w)
-    _check_like(direction, w, "direction")
-    _scalar_value(loss, w)
     gradient, hessian_times_d = jvp(grad(loss), (w,), (direction,))
     return gradient @ direction, direction @ hessian_times_d
 
@@ -95,7 +77,7 @@ def hessian_eigenvalues(loss, w):
 
     Materializes the n x n Hessian: meant for a few hundred parameters.
     """
-    _check_flat(w)
+    require_flat("w", w)
     _scalar_value(loss, w)
     H = hessian(loss)(w)
     # Autodiff Hessians are symmetric only up to rounding.
@@ -114,7 +96,7 @@ def spectrum_summary(eigenvalues, rel_tol=1e-3):
             and eigenvalues.numel() > 0):
         raise ValueError(
             "eigenvalues must be a non-empty 1-D tensor (n,); "
-            f"got {_shape(eigenvalues)}")
+            f"got {describe(eigenvalues)}")
     if not rel_tol >= 0:
         raise ValueError(f"rel_tol must be >= 0; got {rel_tol!r}")
     threshold = rel_tol * eigenvalues.abs().max().item()
@@ -125,19 +107,22 @@ def spectrum_summary(eigenvalues, rel_tol=1e-3):
         eigenvalues.min().item(), eigenvalues.max().item())
 
 
-def _check_symmetric(H):
+def _symmetric_matrix(H, tol=1e-8):
     if not isinstance(H, torch.Tensor) or H.ndim != 2 \
             or H.shape[0] != H.shape[1] or H.shape[0] == 0:
         raise ValueError(
-            f"H must be a non-empty square matrix (n, n); got {_shape(H)}")
+            f"H must be a non-empty square matrix (n, n); got {describe(H)}")
     scale = max(1.0, H.abs().max().item())
     asymmetry = (H - H.T).abs().max().item()
     if asymmetry > 1e-10 * scale:
         raise ValueError(
             f"H of shape {tuple(H.shape)} must be symmetric; "
             f"got max |H - Hᵀ| = {asymmetry:.3g}")
+    if not tol >= 0:
+        raise ValueError(f"tol must be >= 0; got {tol!r}")
 
 
+@checked_by(_symmetric_matrix)
 def classify_stationary_point(H, tol=1e-8):
     """Kind of a stationary point from its Hessian H (n, n), symmetric.
 
@@ -148,9 +133,6 @@ def classify_stationary_point(H, tol=1e-8):
     e.g. x⁴ + y² at 0); else all positive is "minimum", all negative
     "maximum". Returns one of ``STATIONARY_KINDS``.
     """
-    _check_symmetric(H)
-    if not tol >= 0:
-        raise ValueError(f"tol must be >= 0; got {tol!r}")
     eigenvalues = torch.linalg.eigvalsh(0.5 * (H + H.T))
     has_positive = bool((eigenvalues > tol).any())
     has_negative = bool((eigenvalues < -tol).any())
@@ -164,7 +146,7 @@ def classify_stationary_point(H, tol=1e-8):
 # --- Gauss-Newton ----------------------------------------------------------
 # The objective is loss(f(w)): f maps w (n,) to outputs z of any shape,
 # m = z.numel() numbers; loss maps z to a scalar. Its Hessian splits as
-#   H = Jᵀ H_L J + Σ_a (∂L/∂z_a) ∇²f_a = G + residual term.
+#   H = Jᵀ H_ℓ J + Σ_i (∂ℓ/∂z_i) ∇²f_i = G + R.
 
 def gauss_newton(f, loss, w):
     """Gauss-Newton matrix G = Jᵀ H_L J, (n, n), of loss(f(w)) at w.
@@ -172,7 +154,7 @@ def gauss_newton(f, loss, w):
     J = ∂f/∂w is (m, n) and H_L = ∂²loss/∂z² is (m, m) at z = f(w).
     G is positive semi-definite whenever the loss is convex in z.
     """
-    _check_flat(w)
+    require_flat("w", w)
     z = f(w)
     n, m = w.numel(), z.numel()
     J = jacrev(f)(w).reshape(m, n)
@@ -180,15 +162,17 @@ def gauss_newton(f, loss, w):
     return J.T @ H_loss @ J
 
 
-def gauss_newton_residual(f, loss, w):
-    """The rest of the Hessian: Σ_a (∂L/∂z_a) ∇²f_a(w), shape (n, n).
+def hessian_remainder(f, loss, w):
+    """The rest of the Hessian, R = H − G = Σ_i δ_i ∇²f_i(w), (n, n).
 
-    Computed as the Hessian of w ↦ rᵀf(w) with r = ∂L/∂z frozen at
-    z = f(w), which avoids building m separate Hessians of f.
+    δ = ∂loss/∂z at z = f(w) (the residuals, for the squared error).
+    Computed as the Hessian of w ↦ δᵀf(w) with δ held fixed: the
+    contraction of f's m×n×n second-derivative tensor with δ, without
+    building the m Hessians ∇²f_i.
     """
-    _check_flat(w)
-    residual = grad(loss)(f(w)).detach()
-    return hessian(lambda w_: (residual * f(w_)).sum())(w)
+    require_flat("w", w)
+    delta = grad(loss)(f(w)).detach()
+    return hessian(lambda w_: (delta * f(w_)).sum())(w)
 
 
 def _gauss_newton_matvec(f, loss, w, damping):
@@ -203,6 +187,16 @@ def _gauss_newton_matvec(f, loss, w, damping):
 
 
 # --- conjugate gradient ----------------------------------------------------
+def _cg_inputs(matvec, b, tol=1e-10, max_iter=None):
+    require_flat("b", b)
+    product = matvec(torch.zeros_like(b))
+    if not isinstance(product, torch.Tensor) or product.shape != b.shape:
+        raise ValueError(
+            f"matvec must map shape {tuple(b.shape)} to itself; "
+            f"got {describe(product)}")
+
+
+@checked_by(_cg_inputs)
 def conjugate_gradient(matvec, b, tol=1e-10, max_iter=None):
     """Solve A x = b for a symmetric positive definite A given as matvec.
 
@@ -211,33 +205,25 @@ def conjugate_gradient(matvec, b, tol=1e-10, max_iter=None):
     ``CGResult(x, n_iter, residual_norm, converged)``. Raises ValueError
     when a search direction p has pᵀAp <= 0: A is not positive definite.
     """
-    _check_flat(b, "b")
     max_iter = 10 * b.numel() if max_iter is None else max_iter
     x = torch.zeros_like(b)
-    product = matvec(x)
-    if product.shape != b.shape:
-        raise ValueError(
-            f"matvec must map shape {tuple(b.shape)} to itself; "
-            f"got {tuple(product.shape)}")
-    residual = b - product
-    direction = residual.clone()
-    r_dot_r = residual @ residual
-    target = tol * b.norm()
+    r = b.clone()  # the residual b − A x at x = 0
+    p = r.clone()  # the first search direction: steepest descent
+    r_dot_r = r @ r
     for n_iter in range(max_iter):
-        if r_dot_r.sqrt() <= target:
+        if r_dot_r.sqrt() <= tol * b.norm():
             return CGResult(x, n_iter, r_dot_r.sqrt(), True)
-        A_p = matvec(direction)
-        curvature = direction @ A_p
-        if curvature <= 0:
+        A_p = matvec(p)  # the only access to A
+        p_A_p = p @ A_p
+        if p_A_p <= 0:
             raise ValueError(
                 "matvec is not positive definite: pᵀAp = "
-                f"{curvature.item():.3g} at iteration {n_iter}")
-        step = r_dot_r / curvature
-        x = x + step * direction
-        residual = residual - step * A_p
-        r_dot_r, previous = residual @ residual, r_dot_r
-        direction = residual + (r_dot_r / previous) * direction
-    converged = bool(r_dot_r.sqrt() <= target)
+                f"{p_A_p.item():.3g} at iteration {n_iter}")
+        step = r_dot_r / p_A_p  # exact minimum of the quadratic along p
+        x, r = x + step * p, r - step * A_p
+        r_dot_r, previous = r @ r, r_dot_r
+        p = r + (r_dot_r / previous) * p  # A-conjugate to earlier p's
+    converged = bool(r_dot_r.sqrt() <= tol * b.norm())
     return CGResult(x, max_iter, r_dot_r.sqrt(), converged)
 
 
@@ -245,12 +231,19 @@ def conjugate_gradient(matvec, b, tol=1e-10, max_iter=None):
 # At a minimum w*(θ) of L(w, θ), ∇_w L(w*(θ), θ) = 0 for every θ, so by
 # the implicit function theorem dw*/dθ = -H_ww⁻¹ H_wθ.
 
-def _check_theta(theta, name="theta"):
+def _require_theta(theta):
     if not (isinstance(theta, torch.Tensor) and theta.is_floating_point()):
         raise ValueError(
-            f"{name} must be a float tensor (any shape); got {_shape(theta)}")
+            "theta must be a float tensor (any shape); got "
+            f"{describe(theta)}")
 
 
+def _objective_at_minimum(objective, w_star, theta):
+    require_flat("w_star", w_star)
+    _require_theta(theta)
+
+
+@checked_by(_objective_at_minimum)
 def response_jacobian(objective, w_star, theta):
     """Direct dw*/dθ = -H_ww⁻¹ H_wθ at a minimum w* of objective(w, θ).
 
@@ -258,8 +251,6 @@ def response_jacobian(objective, w_star, theta):
     Materializes H_ww (n, n) and H_wθ (n, p) and solves: small problems.
     Returns shape (n,) + theta.shape. Assumes ∇_w objective = 0 at w*.
     """
-    _check_flat(w_star, "w_star")
-    _check_theta(theta)
     n, p = w_star.numel(), theta.numel()
     H_ww = hessian(objective, argnums=0)(w_star, theta)
     H_w_theta = jacfwd(grad(objective, argnums=0), argnums=1)(w_star, theta)
@@ -270,10 +261,8 @@ def response_jacobian(objective, w_star, theta):
 def _curvature_matvec(f, loss, w, curvature, damping):
     if curvature == "gauss_newton":
         return _gauss_newton_matvec(f, loss, w, damping)
-    if curvature == "hessian":
-        return lambda v: hvp(lambda w_: loss(f(w_)), w, v) + damping * v
-    raise ValueError(
-        f"curvature must be 'gauss_newton' or 'hessian'; got {curvature!r}")
+    require_in("curvature", curvature, ("gauss_newton", "hessian"))
+    return lambda v: hvp(lambda w_: loss(f(w_)), w, v) + damping * v
 
 
 def response_jacobian_cg(f, loss, w_star, theta, dtheta, damping=0.0,
@@ -294,9 +283,9 @@ def response_jacobian_cg(f, loss, w_star, theta, dtheta, damping=0.0,
     biases dw* (13% at 1e-4 for the 16-parameter MLP of the tests).
     Returns the ``CGResult``; its ``x`` (n,) is dw*.
     """
-    _check_flat(w_star, "w_star")
-    _check_theta(theta)
-    _check_like(dtheta, theta, "dtheta", "theta")
+    require_flat("w_star", w_star)
+    _require_theta(theta)
+    require_like("dtheta", dtheta, theta, "theta")
 
     matvec = _curvature_matvec(
         f, lambda z: loss(z, theta), w_star, curvature, damping)

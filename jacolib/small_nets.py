@@ -1,4 +1,5 @@
-"""Small networks and their training, for the curvature experiments.
+"""Small networks and their training (shared base, used by several
+chapters).
 
 ``mlp`` builds a fully connected network whose parameters are one flat
 vector ``w`` (so torch.func can take Hessians in w); ``train_gd`` runs
@@ -12,7 +13,8 @@ from collections import namedtuple
 import torch
 from torch.func import grad, hessian
 
-from jacolib.curvature import _check_flat, _scalar_value, _shape
+from jacolib.validate import describe, require_count, require_flat, \
+    require_in, require_positive, require_scalar_tensor
 
 MinimizeResult = namedtuple("MinimizeResult", "w n_iter grad_norm converged")
 MLP = namedtuple("MLP", "init_params forward n_params sizes")
@@ -23,20 +25,6 @@ _ACTIVATIONS = {"tanh": torch.tanh, "sigmoid": torch.sigmoid,
                 "relu": torch.relu}
 
 
-# --- a 1-D regression toy ---------------------------------------------------
-def noisy_sine_data(n_samples=20, noise=0.1, frequency=2.0, seed=0):
-    """Inputs X (N, 1) evenly spaced on [-2, 2] and targets
-    t = sin(frequency x) + noise * N(0, 1), (N, 1), float64."""
-    if not isinstance(n_samples, int) or n_samples < 1:
-        raise ValueError(
-            f"n_samples must be a positive int; got {n_samples!r}")
-    generator = torch.Generator().manual_seed(seed)
-    X = torch.linspace(-2, 2, n_samples, dtype=torch.float64).reshape(-1, 1)
-    noise_draw = torch.randn(n_samples, 1, generator=generator,
-                             dtype=torch.float64)
-    return X, torch.sin(frequency * X) + noise * noise_draw
-
-
 # --- full-batch gradient descent with snapshots ----------------------------
 def train_gd(loss, w0, lr, n_steps, snapshot_steps=()):
     """Run w <- w - lr ∇loss(w) for n_steps steps from w0 (n,).
@@ -45,14 +33,14 @@ def train_gd(loss, w0, lr, n_steps, snapshot_steps=()):
     ``snapshot_steps`` (0 <= k <= n_steps) to w after k steps; losses
     (n_steps + 1,) holds loss(w_k) for every k.
     """
-    _check_flat(w0, "w0")
-    _scalar_value(loss, w0)
+    require_flat("w0", w0)
+    require_scalar_tensor("loss", loss(w0))
     wanted = sorted(set(int(k) for k in snapshot_steps))
     if wanted and not 0 <= wanted[0] <= wanted[-1] <= n_steps:
         raise ValueError(
             f"snapshot_steps must lie in [0, {n_steps}]; got {wanted}")
-    if not lr > 0:
-        raise ValueError(f"lr must be > 0; got {lr!r}")
+    require_positive("lr", lr)
+    require_count("n_steps", n_steps)
     w, snapshots, losses = w0.detach().clone(), {}, []
     for step in range(n_steps + 1):
         if step in wanted:
@@ -96,8 +84,8 @@ def newton_minimize(objective, w0, grad_tol=1e-10, max_iter=100):
     parameters at most. Stops when ‖∇‖ <= grad_tol. Returns
     ``MinimizeResult(w, n_iter, grad_norm, converged)``.
     """
-    _check_flat(w0, "w0")
-    _scalar_value(objective, w0)
+    require_flat("w0", w0)
+    require_scalar_tensor("objective", objective(w0))
     w = w0.detach().clone()
     for n_iter in range(max_iter):
         gradient = grad(objective)(w)
@@ -150,23 +138,20 @@ def mlp(sizes, activation="tanh"):
     if len(sizes) < 2 or min(sizes) < 1:
         raise ValueError(
             f"sizes must list >= 2 positive widths; got {list(sizes)}")
-    if activation not in _ACTIVATIONS:
-        raise ValueError(
-            f"activation must be one of {sorted(_ACTIVATIONS)}; "
-            f"got {activation!r}")
+    require_in("activation", activation, sorted(_ACTIVATIONS))
     n_params = sum(o * i + o for o, i in _layer_shapes(sizes))
 
     def init_params(seed=0):
         return _init_params(sizes, seed)
 
     def forward(w, X):
-        if _shape(w) != (n_params,):
+        if not isinstance(w, torch.Tensor) or w.shape != (n_params,):
             raise ValueError(
-                f"w must have shape ({n_params},); got {_shape(w)}")
+                f"w must have shape ({n_params},); got {describe(w)}")
         if not isinstance(X, torch.Tensor) or X.ndim != 2 \
                 or X.shape[1] != sizes[0]:
             raise ValueError(
-                f"X must have shape (N, {sizes[0]}); got {_shape(X)}")
+                f"X must have shape (N, {sizes[0]}); got {describe(X)}")
         return _forward(w, X, sizes, _ACTIVATIONS[activation])
 
     return MLP(init_params, forward, n_params, sizes)

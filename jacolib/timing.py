@@ -22,6 +22,8 @@ import time
 
 import numpy as np
 
+from jacolib.validate import require_count
+
 __all__ = ["median_seconds", "interleaved_median_seconds",
            "scaling_sweep", "loglog_slope"]
 
@@ -32,8 +34,8 @@ def median_seconds(fn, repeats=20, warmup=2, clock=time.perf_counter):
     ``warmup`` calls first, untimed: the first calls of a torch.func
     transform pay one-off costs (allocations, dispatch caches).
     """
-    _require_count("repeats", repeats, minimum=1)
-    _require_count("warmup", warmup, minimum=0)
+    require_count("repeats", repeats, minimum=1)
+    require_count("warmup", warmup, minimum=0)
     for _ in range(warmup):
         fn()
     times = []
@@ -57,8 +59,8 @@ def interleaved_median_seconds(fns, repeats=20, warmup=2,
     calls = list(fns.values()) if names is not None else list(fns)
     if not calls:
         raise ValueError("fns must hold at least one function; got none")
-    _require_count("repeats", repeats, minimum=1)
-    _require_count("warmup", warmup, minimum=0)
+    require_count("repeats", repeats, minimum=1)
+    require_count("warmup", warmup, minimum=0)
     for fn in calls:
         for _ in range(warmup):
             fn()
@@ -109,9 +111,3 @@ def loglog_slope(sizes, seconds):
                          " fit; got a value <= 0")
     slope, _ = np.polyfit(np.log(sizes), np.log(seconds), 1)
     return float(slope)
-
-
-def _require_count(name, value, minimum):
-    if not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(
-            f"{name} must be an int >= {minimum}; got {value!r}")

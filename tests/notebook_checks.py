@@ -5,7 +5,8 @@ ones: that catches outputs the code no longer produces. But a notebook
 stored with no outputs passes nbval while checking nothing, so this
 module checks what nbval cannot: that every code cell was executed, in
 order, on one fresh kernel, that the outputs are there, and that they
-hold no error, no warning and no widget without its saved state.
+hold no error, no warning, no failed check (✗) and no widget without
+its saved state.
 """
 
 from pathlib import Path
@@ -19,6 +20,21 @@ WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 def chapter_notebooks():
     return sorted((ROOT / "book").glob("[0-9][0-9]_*.ipynb"))
+
+
+def toc_files():
+    """Every file _toc.yml lists, as paths relative to the root."""
+    import yaml
+
+    def walk(entries):
+        for entry in entries:
+            if "file" in entry:
+                yield entry["file"]
+            yield from walk(entry.get("sections", []))
+            yield from walk(entry.get("chapters", []))
+
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    return [toc["root"], *walk(toc.get("parts", []))]
 
 
 def code_cells(notebook):
@@ -46,12 +62,20 @@ def stored_execution_problems(notebook):
     return problems
 
 
+FAILED_CHECK = "✗"
+
+
 def _output_problems(cell):
     for output in cell.outputs:
         if output.output_type == "error":
             yield f"stored error {output.ename}: {output.evalue}"
         elif output.output_type == "stream" and output.name == "stderr":
             yield f"stored stderr (a warning?): {output.text[:80]!r}"
+        text = output.get("text", "") + output.get("data", {}).get(
+            "text/plain", "")
+        if FAILED_CHECK in text:
+            line = next(x for x in text.splitlines() if FAILED_CHECK in x)
+            yield f"a failed check is stored: {line[:80]!r}"
 
 
 def _widget_state_problems(notebook, cells):

@@ -345,6 +345,23 @@ def test_dual_jvp_on_floats_and_constant_functions():
     np.testing.assert_array_equal(dy, np.zeros(2))
 
 
+@pytest.mark.parametrize("container", [list, tuple])
+def test_dual_jvp_takes_components_returned_as_a_list(container):
+    # The way a learner writes a map from R^2 to R^2.
+    def polar(x):
+        return container([x[0] * ad.cos(x[1]), x[0] * ad.sin(x[1])])
+
+    x, v = np.array([2.0, 0.3]), np.array([0.5, -1.0])
+    y, j_v = ad.dual_jvp(polar, x, v)
+    J = np.array([[np.cos(0.3), -2.0 * np.sin(0.3)],
+                  [np.sin(0.3), 2.0 * np.cos(0.3)]])  # by hand
+    np.testing.assert_allclose(y, [2 * np.cos(0.3), 2 * np.sin(0.3)],
+                               rtol=1e-15)
+    np.testing.assert_allclose(j_v, J @ v, rtol=1e-14)
+    constant_first = ad.dual_jvp(lambda x: [1.0, x[0] ** 2], x, v)[1]
+    np.testing.assert_allclose(constant_first, [0.0, 2 * 2.0 * 0.5])
+
+
 # --- errors ----------------------------------------------------------------
 
 def square(x):
@@ -387,14 +404,15 @@ def test_u_not_shaped_like_f_of_x():
                                   lambda: ad.hvp(square, X3, X3)],
                          ids=["hessian", "hvp"])
 def test_f_not_scalar(call):
-    with pytest.raises(ValueError, match=r"f must return a scalar, shape "
-                                         r"\(\); got shape \(3,\)"):
+    with pytest.raises(ValueError, match=r"f must return a scalar tensor "
+                                         r"of shape \(\); got shape \(3,\)"):
         call()
 
 
 def test_loss_not_scalar_in_gnvp():
-    with pytest.raises(ValueError, match=r"loss must return a scalar, "
-                                         r"shape \(\); got shape \(3,\)"):
+    with pytest.raises(ValueError, match=r"loss must return a scalar "
+                                         r"tensor of shape \(\); got "
+                                         r"shape \(3,\)"):
         ad.gnvp(square, square, X3, X3)
 
 
@@ -405,14 +423,15 @@ def test_loss_not_scalar_in_gnvp():
 ], ids=["jacobian_rev", "jacobian_fwd", "hessian"])
 def test_x_not_1d(call):
     with pytest.raises(ValueError,
-                       match=r"x must be 1-D, shape \(n,\); got shape "
-                             r"\(2, 3\)"):
+                       match=r"x must be a 1-D float tensor of shape "
+                             r"\(n,\); got shape \(2, 3\)"):
         call()
 
 
 def test_unknown_mode():
     with pytest.raises(ValueError,
-                       match="mode must be 'rev' or 'fwd'; got 'backward'"):
+                       match=r"mode must be one of \['rev', 'fwd'\]; "
+                             r"got 'backward'"):
         ad.jacobian(square, X3, mode="backward")
 
 

@@ -131,7 +131,7 @@ def test_per_axis_errors_follow_the_geometric_law():
 
 @pytest.mark.parametrize("A, b, message", [
     (np.ones((2, 3)), np.ones(2),
-     r"square matrix \(d, d\); got shape \(2, 3\)"),
+     r"square matrix \(n, n\); got shape \(2, 3\)"),
     (np.eye(2), np.ones(3), r"b must have shape \(2,\) .* got \(3,\)"),
     (np.array([[1.0, 2.0], [0.0, 1.0]]), np.ones(2), "must be symmetric"),
     (np.diag([1.0, -1.0]), np.ones(2), "positive semi-definite"),
@@ -144,10 +144,10 @@ def test_bad_objectives_are_refused(A, b, message):
 
 @pytest.mark.parametrize("w0, lr, n_steps, message", [
     (np.zeros(3), 0.1, 5, r"w0 must have shape \(2,\); got \(3,\)"),
-    (np.zeros(2), 0.0, 5, "lr must be a positive number; got 0.0"),
-    (np.zeros(2), -1.0, 5, "lr must be a positive number; got -1.0"),
-    (np.zeros(2), 0.1, -1, "n_steps must be a non-negative int; got -1"),
-    (np.zeros(2), 0.1, 2.5, "n_steps must be a non-negative int; got 2.5"),
+    (np.zeros(2), 0.0, 5, "lr must be a number > 0; got 0.0"),
+    (np.zeros(2), -1.0, 5, "lr must be a number > 0; got -1.0"),
+    (np.zeros(2), 0.1, -1, "n_steps must be an int >= 0; got -1"),
+    (np.zeros(2), 0.1, 2.5, "n_steps must be an int >= 0; got 2.5"),
 ])
 def test_bad_runs_are_refused(w0, lr, n_steps, message):
     objective = linreg.QuadraticObjective(np.eye(2), np.zeros(2))

@@ -14,14 +14,20 @@ import nbformat
 import pytest
 
 from notebook_checks import ROOT, chapter_notebooks, code_cells, read, \
-    stored_execution_problems
+    stored_execution_problems, toc_files
 
 CHAPTER_1 = ROOT / "book" / "01_linear_regression.ipynb"
+TIMING_CELL_PREFIX = "timing-"
 
 
-def test_the_book_has_its_chapters():
-    names = [path.name for path in chapter_notebooks()]
-    assert "01_linear_regression.ipynb" in names
+def test_the_table_of_contents_and_the_chapters_agree():
+    listed = toc_files()
+    for name in listed:
+        assert any((ROOT / f"{name}{suffix}").is_file()
+                   for suffix in (".ipynb", ".md")), name
+    chapters = [f"book/{path.stem}" for path in chapter_notebooks()]
+    assert len(chapters) >= 3
+    assert [name for name in listed if name in chapters] == chapters
 
 
 @pytest.mark.parametrize("path", chapter_notebooks(), ids=lambda p: p.stem)
@@ -29,12 +35,34 @@ def test_notebook_is_stored_executed(path):
     assert stored_execution_problems(read(path)) == []
 
 
+def cells_skipping_the_comparison_unjustly(notebook):
+    """Cells tagged nbval-ignore-output that are neither a live panel
+    nor a timing cell named as such (its id starts with 'timing-')."""
+    return [cell.id for cell in notebook.cells
+            if "nbval-ignore-output" in cell.metadata.get("tags", [])
+            and "LivePanel(" not in cell.source
+            and not cell.id.startswith(TIMING_CELL_PREFIX)]
+
+
 @pytest.mark.parametrize("path", chapter_notebooks(), ids=lambda p: p.stem)
-def test_only_widget_and_timing_cells_skip_the_output_comparison(path):
-    for cell in read(path).cells:
-        if "nbval-ignore-output" in cell.metadata.get("tags", []):
-            source = cell.source
-            assert "LivePanel" in source or "time" in source, source
+def test_only_panels_and_named_timing_cells_skip_the_comparison(path):
+    assert cells_skipping_the_comparison_unjustly(read(path)) == []
+
+
+def test_an_unnamed_cell_that_skips_the_comparison_is_caught():
+    notebook = read(CHAPTER_1)
+    cell = code_cells(notebook)[2]  # prints numbers, no panel, no timing
+    cell.metadata["tags"] = ["nbval-ignore-output"]
+    assert cells_skipping_the_comparison_unjustly(notebook) == [cell.id]
+    cell.id = "timing-renamed"
+    assert cells_skipping_the_comparison_unjustly(notebook) == []
+
+
+@pytest.mark.parametrize("path", chapter_notebooks(), ids=lambda p: p.stem)
+def test_every_chapter_links_the_notation_page(path):
+    header = next(c.source for c in read(path).cells
+                  if c.cell_type == "markdown")
+    assert "{doc}`notation`" in header
 
 
 # A code line or text output wider than this scrolls sideways on the
@@ -90,6 +118,40 @@ def test_stored_errors_warnings_and_lost_widget_state_are_caught():
     assert "stored stderr" in problems
     assert "stored error ValueError: bad" in problems
     assert "without saved state" in problems
+
+
+def test_a_failed_check_stored_in_an_output_is_caught():
+    notebook = read(CHAPTER_1)
+    cell = first_printing_cell(notebook, "✓")
+    for output in cell.outputs:
+        if output.output_type == "stream":
+            output.text = output.text.replace("< 1e-10  ✓",
+                                              "= 3.00e-02, not < 1e-10  ✗")
+    problems = " | ".join(stored_execution_problems(notebook))
+    assert "a failed check is stored" in problems
+
+
+@pytest.mark.slow
+def test_a_broken_claim_stops_make_execute(tmp_path):
+    # What `make execute` runs, on a copy whose claim no longer holds:
+    # the run stops at the failed check, so no ✗ can be stored.
+    notebook = read(CHAPTER_1)
+    cell = next(c for c in code_cells(notebook)
+                if "check_close(\"w* vs numpy.linalg.lstsq\"" in c.source)
+    cell.source = cell.source.replace("np.linalg.lstsq(X, y, rcond=None)[0]",
+                                      "np.linalg.lstsq(X, y, rcond=None)[0]"
+                                      " + 1e-3")
+    path = tmp_path / "chapter.ipynb"
+    nbformat.write(notebook, path)
+    before = path.read_text()
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "execute_notebooks.py"),
+         str(path)], capture_output=True, text=True, timeout=600)
+    assert result.returncode != 0
+    assert "CheckFailed" in result.stderr
+    assert "w* vs numpy.linalg.lstsq: max |error| = 1.00e-03" in \
+        result.stderr
+    assert path.read_text() == before  # nothing stored
 
 
 def run_nbval(notebook, tmp_path):

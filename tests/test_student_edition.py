@@ -8,6 +8,7 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+import reading_time
 import student_edition
 from install_cell import install_cell_source
 from notebook_checks import ROOT, chapter_notebooks, code_cells, read
@@ -89,7 +90,10 @@ def test_the_student_edition_builds_strictly(student_build):
     for path in chapter_notebooks():
         page = (out / "_build/html/book" / f"{path.stem}.html").read_text()
         assert 'class="solution' not in page
-        assert page.count("NotImplementedError") == 4
+        n_exercises = "".join(c.source for c in read(path).cells).count(
+            ":::{exercise}")
+        assert n_exercises >= 3
+        assert page.count("NotImplementedError") == n_exercises
         assert "exercise" in page
 
 
@@ -112,17 +116,36 @@ def test_the_student_sources_are_a_repository_of_their_own(student_build):
         assert "solution-start" not in downloaded
 
 
-def test_the_course_plan_gives_each_chapter_its_stated_times():
+@pytest.mark.parametrize("path", chapter_notebooks(), ids=lambda p: p.stem)
+def test_each_header_states_the_times_the_rule_gives(path):
+    notebook = read(path)
+    assert reading_time.stated_minutes(notebook) == \
+        reading_time.chapter_minutes(notebook)
+
+
+def test_the_course_plan_gives_each_chapter_the_rules_times():
     plan = (ROOT / "book" / "instructors.md").read_text()
     for path in chapter_notebooks():
-        header = "".join(c.source for c in read(path).cells)
-        reading, exercises = re.search(
-            r"\*\*Time\*\*: about (\d+) minutes to read and run; "
-            r"(\d+) more for the exercises", header).groups()
+        reading, exercises = reading_time.chapter_minutes(read(path))
         row = next(line for line in plan.splitlines()
                    if f"{{doc}}`{path.stem}`" in line)
         cells = [cell.strip() for cell in row.split("|")]
         assert cells[3:5] == [f"{reading} min", f"{exercises} min"], row
+
+
+def test_the_time_rule_counts_words_code_and_exercises():
+    cells = [nbformat.v4.new_markdown_cell("word " * 120),
+             nbformat.v4.new_code_cell("x = 1"),
+             nbformat.v4.new_code_cell("hidden"),
+             nbformat.v4.new_markdown_cell(
+                 ":::{exercise} E\n:label: ex-e\n" + "word " * 600),
+             nbformat.v4.new_markdown_cell(":::{exercise} F\n:::")]
+    cells[2].metadata["tags"] = ["remove-cell"]
+    notebook = nbformat.v4.new_notebook(cells=cells)
+    # 120 words / 60 + 1 code cell = 3 min -> 5; two exercises -> 20.
+    assert reading_time.chapter_minutes(notebook) == (5, 20)
+    cells[0].source = "word " * 241  # 4.02 + 1 -> 10
+    assert reading_time.chapter_minutes(notebook) == (10, 20)
 
 
 @pytest.mark.slow

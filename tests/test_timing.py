@@ -38,9 +38,11 @@ def test_median_seconds_is_the_median_of_the_timed_calls():
 
 
 def test_median_seconds_with_the_real_clock():
+    # Only a lower bound: a shared machine can make a call slower, never
+    # faster, than the sleep it contains.
     seconds = timing.median_seconds(lambda: time.sleep(0.01), repeats=3,
                                     warmup=0)
-    assert 0.01 <= seconds < 0.05
+    assert seconds >= 0.01
 
 
 def test_interleaved_calls_rotate_and_return_per_function_medians():

@@ -10,7 +10,7 @@ from PIL import Image
 
 import jacolib
 from conftest import ROOT
-from jacolib import linreg
+from jacolib import linreg_figures
 from jacolib.widgets import LivePanel, make_control
 
 
@@ -24,7 +24,7 @@ def decoded(png):
 
 
 def learning_rate_panel():
-    return LivePanel(linreg.LearningRateScene,
+    return LivePanel(linreg_figures.LearningRateScene,
                      learning_rate=(0.05, 2.5, 0.05, 1.5),
                      condition_number=(1.0, 50.0, 1.0, 10.0))
 
@@ -121,7 +121,7 @@ LEARNING_RATES = [0.5, 1.5, 2.1]
 
 
 def framed_panel():
-    return LivePanel(linreg.LearningRateScene,
+    return LivePanel(linreg_figures.LearningRateScene,
                      learning_rate=(0.05, 2.5, 0.05, 1.5),
                      condition_number=(1.0, 50.0, 1.0, 10.0),
                      frames={"learning_rate": LEARNING_RATES})
@@ -177,6 +177,6 @@ def test_the_note_names_the_slider_that_moves_without_a_kernel():
 ])
 def test_bad_frames_are_refused(frames, message):
     with pytest.raises(ValueError, match=message):
-        LivePanel(linreg.LearningRateScene,
+        LivePanel(linreg_figures.LearningRateScene,
                   learning_rate=(0.05, 2.5, 0.05, 1.5),
                   condition_number=(1.0, 50.0, 1.0, 10.0), frames=frames)

@@ -1,0 +1,112 @@
+"""Chapter 1's figures: the live panel of gradient descent on a 2-D
+quadratic (``LearningRateScene``)."""
+
+import numpy as np
+
+from jacolib import plotting
+from jacolib.linreg import conditioned_quadratic, gd, per_axis_errors
+from jacolib.plotting import PALETTE
+
+BLUE, ORANGE, GREEN, BLACK = PALETTE[0], PALETTE[1], PALETTE[2], PALETTE[7]
+
+
+class LearningRateScene:
+    """Chapter 1's live panel: GD on a 2-D quadratic with λmax = 1.
+
+    Left: contours and the trajectory; middle: the error along each
+    eigen-axis on a log scale; right: each axis's contraction factor
+    |1 − α λⱼ| against α, with the threshold 2/λmax and the current α.
+    Limits are fixed, so moving a slider never rescales an axis.
+    """
+
+    n_steps = 30
+    w0 = np.array([-1.5, 1.5])
+    xlim, ylim = (-2.5, 3.0), (-2.0, 3.0)
+
+    def __init__(self, fig):
+        fig.subplots_adjust(left=0.06, right=0.99, bottom=0.15,
+                            top=0.9, wspace=0.38)
+        self.ax_path, self.ax_err, self.ax_rate = fig.subplots(1, 3)
+        self.grid = plotting.grid_values(lambda w: w[..., 0], self.xlim,
+                                         self.ylim, n=50)
+        self._setup_path_axes()
+        self._setup_error_axes()
+        self._setup_rate_axes()
+        self.contours = None
+
+    def _setup_path_axes(self):
+        ax = self.ax_path
+        ax.set(xlim=self.xlim, ylim=self.ylim, xlabel="$w_1$",
+               ylabel="$w_2$", aspect="equal")
+        self.path_line, = ax.plot([], [], "o-", ms=3, lw=1.2,
+                                  color=ORANGE, label="GD path")
+        self.star, = ax.plot([], [], "*", ms=12, color=BLACK,
+                             label="minimum")
+        self.legends = [_framed_legend(ax, "lower right")]
+        self.path_title = ax.set_title(" ")
+
+    def _setup_error_axes(self):
+        ax = self.ax_err
+        ax.set_yscale("log")
+        ax.set(xlim=(0, self.n_steps), ylim=(1e-8, 1e4),
+               xlabel="step $k$",
+               ylabel=r"$|\tilde w_j^{(k)} - \tilde w_j^*|$",
+               title="error along each eigen-axis")
+        self.error_lines = [
+            ax.plot([], [], label=label)[0]
+            for label in ("flat axis $λ_1 = 1/κ$", "steep axis $λ_2 = 1$")]
+        self.legends.append(_framed_legend(ax, "upper right"))
+
+    def _setup_rate_axes(self):
+        ax = self.ax_rate
+        self.alphas = np.linspace(0.0, 2.6, 200)
+        ax.set(xlim=(0, 2.6), ylim=(0, 1.6), xlabel="learning rate α",
+               ylabel="contraction factor per step",
+               title="stable while both factors < 1")
+        ax.axhline(1.0, color="0.5", lw=0.8)
+        ax.axvline(2.0, color=BLACK, ls="--", lw=1.0,
+                   label=r"$2/λ_{max}$")
+        ax.plot(self.alphas, np.abs(1 - self.alphas), color=ORANGE,
+                label="$|1 - α λ_2|$")
+        self.flat_factor, = ax.plot([], [], color=BLUE,
+                                    label="$|1 - α λ_1|$")
+        self.alpha_line = ax.axvline(1.0, color=GREEN, lw=1.5,
+                                     label="current α")
+        self.legends.append(_framed_legend(ax, "upper left"))
+
+    def update(self, learning_rate, condition_number):
+        objective = conditioned_quadratic(condition_number)
+        path = gd(objective, self.w0, learning_rate, self.n_steps)
+        # Agg cannot draw coordinates near overflow: stop a diverging
+        # path once it is far outside the view.
+        inside = np.all(np.abs(path) < 1e3, axis=1)
+        shown = path[: int(np.argmin(inside)) + 1] if not inside.all() \
+            else path
+        self.path_line.set_data(shown[:, 0], shown[:, 1])
+        self.star.set_data(*[[v] for v in objective.minimizer()])
+        self.path_title.set_text(f"GD path, α = {learning_rate:.2f}")
+        errors = per_axis_errors(objective, path)
+        steps = np.arange(self.n_steps + 1)
+        for line, curve in zip(self.error_lines, errors):
+            line.set_data(steps, np.clip(curve, 1e-300, 1e300))
+        self.flat_factor.set_ydata(
+            np.abs(1 - self.alphas / condition_number))
+        self.flat_factor.set_xdata(self.alphas)
+        self.alpha_line.set_xdata([learning_rate, learning_rate])
+        return [self._redraw_contours(objective), self.path_line,
+                self.star, self.path_title, *self.error_lines,
+                self.flat_factor, self.alpha_line, *self.legends]
+
+    def _redraw_contours(self, objective):
+        if self.contours is not None:
+            self.contours.remove()
+        X, Y, _ = self.grid
+        Z = objective.value(np.stack([X, Y], axis=-1))
+        self.contours = self.ax_path.contour(
+            X, Y, Z, levels=np.geomspace(0.01, 20, 12), linewidths=0.8)
+        return self.contours
+
+
+def _framed_legend(ax, loc):
+    # Drawn over the moving lines, so it needs an opaque frame.
+    return ax.legend(loc=loc, fontsize=8, frameon=True, framealpha=0.9)
