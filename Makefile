@@ -1,24 +1,27 @@
-# The book's commands. Each target sets up what it needs: a .venv in the
-# repo (made if missing, reused if present) and, for the HTML, the
-# front-end assets from the pinned npm packages.
+# The book's commands (`make help` lists them). Each target sets up what
+# it needs: a .venv in the repo (made if missing, reused if present)
+# and, for the HTML, the front-end assets from the pinned npm packages.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: book test execute bench lab student setup assets test-tools clean
+.PHONY: help book test check execute bench lab student setup assets \
+	test-tools clean
 
 book: setup assets  ## build the HTML book into _build/html
-	$(BIN)/jupyter-book build . --keep-going
-	@echo "Open _build/html/index.html"
+	@$(BIN)/jupyter-book build . --keep-going --quiet
 
-test: setup test-tools assets  ## every test: unit, notebooks, strict build, browser
+test: setup test-tools assets  ## every test (contributors): unit, lint, notebooks, strict build, browser
 	$(BIN)/python -m pytest
 
-execute: setup  ## re-execute every notebook in place on a fresh kernel
+check: setup  ## the fast loop: lint and unit tests, no notebooks or browser (< 1 min)
+	$(BIN)/python -m pytest tests -m "not slow and not browser" -q
+
+execute: setup  ## re-run every notebook on a fresh kernel and store its outputs
 	$(BIN)/python tools/execute_notebooks.py
 
-bench: setup  ## print the measured budgets as a table
+bench: setup  ## measure the budgets and print a table (takes a few minutes)
 	$(BIN)/python -m benchmarks
 
 student: setup assets  ## the student edition: solutions replaced by stubs
@@ -27,19 +30,23 @@ student: setup assets  ## the student edition: solutions replaced by stubs
 lab: setup  ## open JupyterLab on the book
 	$(BIN)/jupyter lab book/
 
+help:  ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
+		sed -E 's/:[^#]*## /\t/' | awk -F'\t' '{printf "  make %-9s %s\n", $$1, $$2}'
+
 setup: $(STAMP)
 
 $(STAMP): requirements.txt pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
-	touch $(STAMP)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@bash tools/install_python.sh $(BIN)/python
+	@touch $(STAMP)
 
 assets:  ## MathJax and the widget manager, served by the book itself
-	bash tools/vendor_assets.sh
+	@bash tools/vendor_assets.sh
 
 test-tools:  ## Chromium, its driver and npm, from Debian's packages
-	bash tools/install_test_tools.sh
+	@bash tools/install_test_tools.sh
 
-clean:
+clean:  ## remove the built book and the copied assets
 	rm -rf _build book/_vendor

@@ -126,7 +126,7 @@ def gd(objective, w0, lr, n_steps):
     """Run gradient descent; return the trajectory, shape (n_steps+1, n)."""
     w = np.asarray(w0, dtype=np.float64)
     trajectory = [w]
-    for k in range(n_steps):
+    for _ in range(n_steps):
         w = w - lr * objective.grad(w)  # w⁽ᵏ⁺¹⁾ = w⁽ᵏ⁾ − α ∇L(w⁽ᵏ⁾)
         trajectory.append(w)
     return np.array(trajectory)
@@ -147,7 +147,8 @@ def closed_form(objective, w0, lr, n_steps):
     flat = objective.is_zero_eigenvalue()
     safe_lam = np.where(flat, 1.0, lam)
     w_star_tilde = np.where(flat, 0.0, -b_tilde / safe_lam)
-    curved = w_star_tilde + (1.0 - lr * lam) ** k * (w0_tilde - w_star_tilde)
+    decay = (1.0 - lr * lam) ** k
+    curved = w_star_tilde + decay * (w0_tilde - w_star_tilde)
     drifting = w0_tilde - lr * b_tilde * k
     return np.where(flat, drifting, curved) @ Q.T
 

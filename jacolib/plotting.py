@@ -21,7 +21,10 @@ STYLE = {
     "axes.spines.right": False,
     "axes.prop_cycle": mpl.cycler(color=PALETTE),
     "lines.linewidth": 1.8,
-    "legend.frameon": False,
+    # An opaque frame: legends often sit on contour lines or curves.
+    "legend.frameon": True,
+    "legend.framealpha": 0.9,
+    "legend.edgecolor": "0.8",
     "image.cmap": "viridis",
     # Stable PNG bytes: no creation date or software tag in the file.
     "savefig.metadata": None,

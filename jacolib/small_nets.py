@@ -3,13 +3,17 @@ chapters).
 
 ``mlp`` builds a fully connected network whose parameters are one flat
 vector ``w`` (so torch.func can take Hessians in w); ``train_gd`` runs
-full-batch gradient descent and keeps snapshots of w; ``newton_minimize``
+full-batch gradient descent and keeps snapshots of w, and
+``train_gd_mse`` runs the same steps for a tanh network on the mean
+squared error, with the backward pass written out in numpy (about ten
+times faster: long runs fit a page's time budget); ``newton_minimize``
 trains a few-parameter model to a true minimum (gradient ~ 1e-10), as
 the response Jacobian of chapter 2 needs. Everything is float64.
 """
 
 from collections import namedtuple
 
+import numpy as np
 import torch
 from torch.func import grad, hessian
 
@@ -52,6 +56,74 @@ def train_gd(loss, w0, lr, n_steps, snapshot_steps=()):
         losses.append(value.detach())
         w = (w - lr * gradient).detach()  # the last step goes unused
     return GDRun(snapshots, torch.stack(losses))
+
+
+# --- the same, for a tanh MLP on the mean squared error, in numpy ---------
+def _layers(w, sizes):
+    """Views (W_l, β_l) of the flat numpy w, in mlp's layout."""
+    layers, start = [], 0
+    for n_out, n_in in _layer_shapes(sizes):
+        W = w[start:start + n_out * n_in].reshape(n_out, n_in)
+        beta = w[start + n_out * n_in:start + n_out * n_in + n_out]
+        start += n_out * n_in + n_out
+        layers.append((W, beta))
+    return layers
+
+
+def _mse_and_gradient(w, X, y, sizes):
+    """L(w) = ‖f(X; w) − y‖² / 2Nm and its gradient, by backprop."""
+    layers = _layers(w, sizes)
+    states = [X]  # s_0 = x, then each layer's output
+    for index, (W, beta) in enumerate(layers):
+        s = states[-1] @ W.T + beta
+        states.append(np.tanh(s) if index < len(layers) - 1 else s)
+    residual = states[-1] - y
+    delta = residual / residual.size  # ∂L/∂(output)
+    pieces = []
+    for index in range(len(layers) - 1, -1, -1):
+        W, _ = layers[index]
+        pieces = [(delta.T @ states[index]).ravel(), delta.sum(0)] + pieces
+        if index > 0:  # through W, then through tanh' = 1 − tanh²
+            delta = (delta @ W) * (1 - states[index] ** 2)
+    return 0.5 * (residual**2).mean(), np.concatenate(pieces)
+
+
+def _tanh_mlp_data(net, w0, X, y):
+    require_flat("w0", w0)
+    if not (isinstance(X, torch.Tensor) and isinstance(y, torch.Tensor)
+            and X.ndim == y.ndim == 2 and X.shape[0] == y.shape[0]):
+        raise ValueError(
+            "X and y must be tensors (N, d_in) and (N, d_out); got "
+            f"{describe(X)} and {describe(y)}")
+    mine = _forward(w0, X, net.sizes, torch.tanh)
+    if not torch.allclose(net.forward(w0, X), mine, rtol=0, atol=1e-12):
+        raise ValueError("net must be an mlp(sizes, activation='tanh')")
+
+
+def train_gd_mse(net, w0, X, y, lr, n_steps, snapshot_steps=()):
+    """``train_gd`` on L(w) = ‖net.forward(w, X) − y‖² / 2Nm for a tanh
+    ``net = mlp(sizes)``: the same steps, backprop written out in numpy.
+
+    X: (N, d_in), y: (N, d_out), w0: (n,). Returns ``GDRun`` as
+    ``train_gd`` does (torch float64). The rounding differs from
+    autograd's in the last digits only.
+    """
+    _tanh_mlp_data(net, w0, X, y)
+    require_positive("lr", lr)
+    require_count("n_steps", n_steps)
+    wanted = sorted(set(int(k) for k in snapshot_steps))
+    if wanted and not 0 <= wanted[0] <= wanted[-1] <= n_steps:
+        raise ValueError(
+            f"snapshot_steps must lie in [0, {n_steps}]; got {wanted}")
+    w = w0.detach().numpy().astype(np.float64)  # a copy
+    X_, y_ = X.detach().numpy(), y.detach().numpy()
+    snapshots, losses = {}, np.empty(n_steps + 1)
+    for step in range(n_steps + 1):
+        if step in wanted:
+            snapshots[step] = torch.tensor(w)
+        losses[step], gradient = _mse_and_gradient(w, X_, y_, net.sizes)
+        w = w - lr * gradient
+    return GDRun(snapshots, torch.tensor(losses))
 
 
 # --- Newton's method, to train and retrain small models --------------------

@@ -14,9 +14,10 @@ import numpy as np
 import torch
 
 __all__ = [
-    "checked_by", "scalar_valued", "describe", "require_tensor", "require_flat",
-    "require_shape", "require_like", "require_count", "require_positive",
-    "require_finite_array", "require_scalar_tensor", "require_in",
+    "checked_by", "scalar_valued", "describe", "require_tensor",
+    "require_flat", "require_shape", "require_like", "require_count",
+    "require_positive", "require_finite_array", "require_scalar_tensor",
+    "require_in",
 ]
 
 

@@ -13,7 +13,10 @@ Without a kernel (the HTML book) the controls cannot redraw. Give
 slider over those values whose figures are all drawn in advance, in an
 ``ipywidgets.Stack`` linked to it in the browser (``jslink``): on the
 static page that one slider still moves the figure. Each frame adds
-about 35 kB to the page, so keep the list short.
+about 50 kB to the page, so keep the list short. The other controls
+carry the class ``jacolib-kernel-only``: the book's own stylesheet and
+script (book/_static_local) show them inactive on the static page, and
+only there, so no control seems to work and then does nothing.
 
 The figure comes from either
 - a function ``draw(fig, **values)`` that draws on a cleared figure
@@ -47,6 +50,7 @@ FRAMES_NOTE = ("On this static page only the <b>{}</b> slider moves, "
 # book's own stylesheet (book/_static_local/jacolib.css) shows it.
 NOTE_HTML = ('<small class="jacolib-static-note" '
              'style="display: none">{}</small>')
+KERNEL_ONLY = "jacolib-kernel-only"  # inactive on the static page
 PALETTE_COLORS = 128  # a palette PNG: a third of the bytes, same look
 
 
@@ -97,7 +101,7 @@ class _FullRedraw:
 class LivePanel:
     """Named controls and one figure, redrawn on every change."""
 
-    def __init__(self, draw, figsize=(9.0, 3.4), dpi=80, frames=None,
+    def __init__(self, draw, figsize=(9.0, 3.4), dpi=100, frames=None,
                  **controls):
         if not callable(draw):
             raise ValueError(
@@ -211,6 +215,9 @@ class LivePanel:
                     self.controls[self.frame_name].description))
                 if self.frame_name else STATIC_NOTE)
         note = widgets.HTML(NOTE_HTML.format(text))
+        for name, control in self.controls.items():
+            if name != self.frame_name:
+                control.add_class(KERNEL_ONLY)
         controls = widgets.HBox(list(self.controls.values()),
                                 layout=widgets.Layout(flex_flow="row wrap"))
         view = self.frames if self.frame_name else self.images[0]

@@ -2,8 +2,12 @@
 
 import re
 
+import pytest
+
 from conftest import HTML
 from notebook_checks import chapter_notebooks
+
+pytestmark = pytest.mark.slow  # builds the whole book
 
 
 def test_strict_build_has_no_warning(built_book):

@@ -107,6 +107,58 @@ def test_the_frame_slider_moves_the_figure_without_a_kernel(
     assert console_errors(browser) == []
 
 
+@pytest.mark.parametrize("page", PANEL_CHAPTERS)
+def test_controls_that_need_a_kernel_are_inactive_on_the_static_page(
+        browser, book_url, page):
+    load(browser, f"{book_url}/{page}.html")
+    WebDriverWait(browser, WAIT_SECONDS).until(
+        lambda d: d.execute_script(VISIBLE_FRAME))
+    frame_slider = slider_named(browser, browser.find_element(
+        By.CSS_SELECTOR, ".jacolib-static-note b").text)
+    assert "jacolib-kernel-only" not in frame_slider.get_attribute("class")
+    inactive = WebDriverWait(browser, WAIT_SECONDS).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, ".jacolib-kernel-only"))
+    for control in inactive:
+        state = browser.execute_script(
+            "const s = getComputedStyle(arguments[0]);"
+            "return [arguments[0].inert, Number(s.opacity),"
+            " s.pointerEvents];", control)
+        assert state == [True, pytest.approx(0.45), "none"], state
+    # A key press aimed at an inactive slider changes nothing.
+    slider = next(c for c in inactive
+                  if "widget-slider" in c.get_attribute("class"))
+    readout = slider.find_element(By.CSS_SELECTOR, ".widget-readout").text
+    handle = slider.find_element(By.CSS_SELECTOR, ".noUi-handle")
+    browser.execute_script("arguments[0].focus()", handle)
+    assert browser.switch_to.active_element != handle
+    browser.switch_to.active_element.send_keys(Keys.ARROW_RIGHT)
+    assert slider.find_element(
+        By.CSS_SELECTOR, ".widget-readout").text == readout
+
+
+OPEN_DROPDOWNS = ("document.querySelectorAll('.dropdown button.toggle-button')"
+                  ".forEach(button => button.click())")
+# The longest line of every code or output box wider than its box.
+OVERFLOWING_BOXES = """
+return [...document.querySelectorAll('pre')]
+    .filter(pre => pre.offsetParent !== null
+            && pre.scrollWidth > pre.clientWidth + 1)
+    .map(pre => pre.textContent.split('\\n')
+         .reduce((a, b) => a.length >= b.length ? a : b))"""
+
+
+@pytest.mark.parametrize("page", CHAPTERS)
+def test_no_code_or_output_box_scrolls_sideways(browser, book_url, page):
+    load(browser, f"{book_url}/{page}.html")
+    WebDriverWait(browser, WAIT_SECONDS).until(lambda d: d.find_elements(
+        By.CSS_SELECTOR, ".dropdown button.toggle-button"))
+    browser.execute_script(OPEN_DROPDOWNS)  # solutions and answers too
+    WebDriverWait(browser, WAIT_SECONDS).until(
+        lambda d: all(e.is_displayed() for e in d.find_elements(
+            By.CSS_SELECTOR, ".solution pre")))
+    assert browser.execute_script(OVERFLOWING_BOXES) == []
+
+
 @pytest.mark.parametrize("page", CHAPTERS)
 def test_exercise_solutions_start_folded(browser, book_url, page):
     load(browser, f"{book_url}/{page}.html")

@@ -90,7 +90,8 @@ def test_classify_reads_eigenvalues_not_the_diagonal(eigenvalues, kind):
 
 
 @pytest.mark.parametrize("H, message", [
-    (torch.zeros(2, 3, dtype=DTYPE), r"square matrix \(n, n\); got shape \(2, 3\)"),
+    (torch.zeros(2, 3, dtype=DTYPE),
+     r"square matrix \(n, n\); got shape \(2, 3\)"),
     (torch.zeros(3, dtype=DTYPE), r"square.*got shape \(3,\)"),
     (torch.zeros(0, 0, dtype=DTYPE), r"non-empty.*got shape \(0, 0\)"),
     (torch.tensor([[1.0, 2.0], [0.0, 1.0]], dtype=DTYPE),
@@ -216,7 +217,8 @@ def test_spectrum_summary_of_a_psd_matrix_has_no_negatives():
 
 
 @pytest.mark.parametrize("eigenvalues, rel_tol, message", [
-    (torch.zeros(2, 2, dtype=DTYPE), 1e-3, r"1-D tensor \(n,\); got shape \(2, 2\)"),
+    (torch.zeros(2, 2, dtype=DTYPE), 1e-3,
+     r"1-D tensor \(n,\); got shape \(2, 2\)"),
     (torch.zeros(0, dtype=DTYPE), 1e-3, r"non-empty.*got shape \(0,\)"),
     ([1.0, 2.0], 1e-3, r"got list"),
     (torch.ones(3, dtype=DTYPE), -1.0, r"rel_tol must be >= 0; got -1.0"),
@@ -346,7 +348,8 @@ def test_cg_rejects_indefinite_operators_and_bad_shapes():
     with pytest.raises(ValueError, match=r"map shape \(3,\) to itself; "
                                          r"got shape \(2,\)"):
         C.conjugate_gradient(lambda v: v[:2], randn(3))
-    with pytest.raises(ValueError, match=r"b must be a 1-D.*got shape \(3, 1\)"):
+    with pytest.raises(ValueError,
+                       match=r"b must be a 1-D.*got shape \(3, 1\)"):
         C.conjugate_gradient(lambda v: v, randn(3, 1))
 
 

@@ -40,6 +40,7 @@ def test_ensure_replaces_a_stale_cell_and_is_idempotent():
     assert [c.id for c in once.cells] == [c.id for c in twice.cells]
 
 
+@pytest.mark.slow
 def test_the_html_book_hides_the_install_cell(built_book):
     assert built_book.returncode == 0, built_book.log[-3000:]
     for path in chapter_notebooks():
@@ -47,11 +48,19 @@ def test_the_html_book_hides_the_install_cell(built_book):
         assert "find_spec" not in page, path.stem
 
 
-def test_binder_installs_the_pinned_requirements_with_cpu_torch():
+def test_binder_and_readers_install_the_pins_with_cpu_torch():
     binder = (ROOT / "binder" / "requirements.txt").read_text().split()
     assert "-r" in binder and "../requirements.txt" in binder
-    assert "https://download.pytorch.org/whl/cpu" in binder
     pins = (ROOT / "requirements.txt").read_text().splitlines()
+    # The CPU index in the file itself: a reader's `pip install -r`
+    # and Binder both get torch 2.13.0+cpu, not a CUDA build.
+    assert "--extra-index-url https://download.pytorch.org/whl/cpu" in pins
     assert "torch==2.13.0" in pins and "-e ." in pins
+
+
+def test_the_installer_falls_back_when_the_cpu_index_is_out_of_reach():
+    script = (ROOT / "tools" / "install_python.sh").read_text()
+    assert "download.pytorch.org" in script
+    assert "grep -v '^--extra-index-url' requirements.txt" in script
     runtime = (ROOT / "binder" / "runtime.txt").read_text().strip()
     assert runtime == "python-3.11"

@@ -158,5 +158,6 @@ def test_noisy_sine_data_is_seeded_and_noise_free_at_zero():
 
 @pytest.mark.parametrize("n", [0, -3, 2.5, "10"])
 def test_noisy_sine_data_rejects_bad_sizes(n):
-    with pytest.raises(ValueError, match=r"n_samples must be an int >= 1; got"):
+    with pytest.raises(ValueError,
+                       match=r"n_samples must be an int >= 1; got"):
         datasets.noisy_sine_data(n_samples=n)

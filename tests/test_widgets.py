@@ -162,6 +162,19 @@ def test_in_a_kernel_a_move_redraws_the_frame_it_selects():
                                   decoded(expected))
 
 
+def test_only_the_frame_slider_is_marked_as_working_without_a_kernel():
+    panel = framed_panel()
+    marked = {name for name, control in panel.controls.items()
+              if "jacolib-kernel-only" in control._dom_classes}
+    assert marked == {"condition_number"}
+    # Without frames, every control needs a kernel.
+    plain = learning_rate_panel()
+    assert all("jacolib-kernel-only" in control._dom_classes
+               for control in plain.controls.values())
+    css = (ROOT / "book" / "_static_local" / "jacolib.css").read_text()
+    assert ".jacolib-kernel-only {" in css and "pointer-events: none" in css
+
+
 def test_the_note_names_the_slider_that_moves_without_a_kernel():
     note = framed_panel().widget.children[-1].value
     assert "only the <b>learning rate</b> slider moves" in note
