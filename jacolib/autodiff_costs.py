@@ -8,9 +8,12 @@ Two test problems, both torch float64 with fixed seeds:
   mean squared error on a fixed batch, as a function of one flat
   parameter vector w (the way an optimizer sees it).
 
-and two sweeps built on ``jacolib.timing``: ``jacobian_shape_sweep``
-(forward against reverse mode as the shape moves from tall to wide) and
-``hvp_cost_sweep`` (any set of methods as the parameter count grows).
+and four sweeps built on ``jacolib.timing``: ``jacobian_shape_sweep``
+(forward against reverse mode as the shape moves from tall to wide),
+``pass_count_sweep`` (P JVPs or VJPs made one call per pass, or batched
+by vmap into one call), ``hvp_cost_sweep`` (any set of methods as the
+parameter count grows) and ``hessian_build_sweep`` (H from n HVPs,
+looped or batched, against one HVP).
 """
 
 from collections import namedtuple
@@ -19,13 +22,19 @@ import numpy as np
 import torch
 
 from jacolib import autodiff, small_nets, timing
-from jacolib.validate import require_count
+from jacolib.validate import checked_by, require_count, require_flat, \
+    require_shape, require_tensor
 
 __all__ = ["tanh_network", "mlp_loss", "JacobianCosts",
-           "jacobian_shape_sweep", "HVPCosts", "hvp_cost_sweep"]
+           "jacobian_shape_sweep", "looped_jvps", "batched_jvps",
+           "looped_vjps", "batched_vjps", "PassCosts", "pass_count_sweep",
+           "HVPCosts", "hvp_cost_sweep", "looped_hessian",
+           "HessianCosts", "hessian_build_sweep"]
 
 JacobianCosts = namedtuple("JacobianCosts", "n m forward reverse")
+PassCosts = namedtuple("PassCosts", "counts batched looped_counts looped")
 HVPCosts = namedtuple("HVPCosts", "n_params seconds")
+HessianCosts = namedtuple("HessianCosts", "n_params one_hvp looped batched")
 
 
 def tanh_network(n_in, n_out, n_hidden=200, seed=0):
@@ -96,6 +105,94 @@ def jacobian_shape_sweep(n_values, n_plus_m=1010, n_hidden=200, repeats=5):
                          seconds["forward"], seconds["reverse"])
 
 
+# --- P passes: one call each, or one batched call --------------------------
+
+def _rows_like_x(f, x, directions):
+    require_tensor("x", x)
+    _stacked("directions", directions)
+    require_shape("each direction", directions[0], x.shape, "x")
+
+
+def _cotangent_rows(f, x, cotangents):
+    require_tensor("x", x)
+    _stacked("cotangents", cotangents)
+
+
+def _stacked(name, rows):
+    require_tensor(name, rows)
+    if rows.ndim < 1 or rows.shape[0] < 1:
+        raise ValueError(
+            f"{name} must stack at least one vector along a first axis; "
+            f"got shape {tuple(rows.shape)}")
+
+
+@checked_by(_rows_like_x)
+def looped_jvps(f, x, directions):
+    """J v for each row v of ``directions``: one jvp call per row."""
+    return torch.stack([torch.func.jvp(f, (x,), (v,))[1]
+                        for v in directions])
+
+
+@checked_by(_rows_like_x)
+def batched_jvps(f, x, directions):
+    """J v for each row v of ``directions``, all in one vmap call."""
+    def push_forward(v):
+        return torch.func.jvp(f, (x,), (v,))[1]
+    return torch.func.vmap(push_forward)(directions)
+
+
+@checked_by(_cotangent_rows)
+def looped_vjps(f, x, cotangents):
+    """J^T u for each row u: one forward pass, then one sweep per row."""
+    z, pullback = torch.func.vjp(f, x)  # the trace, stored once
+    require_shape("each cotangent", cotangents[0], z.shape, "f(x)")
+    return torch.stack([pullback(u)[0] for u in cotangents])
+
+
+@checked_by(_cotangent_rows)
+def batched_vjps(f, x, cotangents):
+    """J^T u for each row u: one forward pass, all sweeps in one call."""
+    z, pullback = torch.func.vjp(f, x)
+    require_shape("each cotangent", cotangents[0], z.shape, "f(x)")
+    return torch.func.vmap(pullback)(cotangents)[0]
+
+
+def pass_count_sweep(counts, looped_counts, n=505, m=505, n_hidden=200,
+                     repeats=5):
+    """Median seconds of P JVPs and of P VJPs, batched and looped.
+
+    The map is ``tanh_network(n, m)`` (n + m = 1010 by default, so a
+    pass costs what it costs in ``jacobian_shape_sweep``); the P
+    directions and cotangents are random. Batched: one vmap call for all
+    P (as ``autodiff.jacobian`` does); looped: one call per pass, timed
+    only at ``looped_counts`` (a looped JVP costs about a millisecond
+    here). Returns PassCosts(counts, batched, looped_counts, looped),
+    ``batched`` and ``looped`` {"JVPs": seconds, "VJPs": seconds}.
+    """
+    counts, looped_counts = list(counts), list(looped_counts)
+    for count in counts + looped_counts:
+        require_count("every count", count, minimum=1)
+    generator = torch.Generator().manual_seed(2)
+    f = tanh_network(n, m, n_hidden)
+    x = torch.randn(n, generator=generator, dtype=torch.float64)
+    largest = max(counts + looped_counts)
+    directions = torch.randn(largest, n, generator=generator,
+                             dtype=torch.float64)
+    cotangents = torch.randn(largest, m, generator=generator,
+                             dtype=torch.float64)
+
+    def sweep(jvps, vjps, sizes):
+        return timing.scaling_sweep(
+            lambda p: {"JVPs": _bind(jvps, f, x, directions[:p]),
+                       "VJPs": _bind(vjps, f, x, cotangents[:p])},
+            sizes, repeats=repeats)
+
+    return PassCosts(np.array(counts),
+                     sweep(batched_jvps, batched_vjps, counts),
+                     np.array(looped_counts),
+                     sweep(looped_jvps, looped_vjps, looped_counts))
+
+
 def hvp_cost_sweep(methods, hidden_sizes, n_in=20, n_out=10, batch=64,
                    repeats=5):
     """Time each method on ``mlp_loss`` at several hidden widths.
@@ -122,7 +219,43 @@ def hvp_cost_sweep(methods, hidden_sizes, n_in=20, n_out=10, batch=64,
     return HVPCosts(np.array(n_params), seconds)
 
 
-def _bind(method, loss, w, v):
-    # A function per method, not a lambda in a loop that would see only
-    # the last method.
-    return lambda: method(loss, w, v)
+# --- H from n HVPs: looped or batched -----------------------------------
+
+@checked_by(lambda loss, w: require_flat("w", w))
+def looped_hessian(loss, w):
+    """H, one HVP call per column H e_j: n separate calls."""
+    columns_of_identity = torch.eye(w.numel(), dtype=w.dtype)
+    return torch.stack([autodiff.hvp(loss, w, e)
+                        for e in columns_of_identity], dim=1)
+
+
+def hessian_build_sweep(hidden_sizes, n_in=20, n_out=10, batch=64,
+                        repeats=5):
+    """Seconds of one HVP, of H from n looped HVPs, and of H batched.
+
+    On ``mlp_loss`` at each hidden width (n parameters): ``one_hvp`` is
+    ``autodiff.hvp``, ``batched`` is ``autodiff.hessian`` (n HVPs in one
+    vmap call), both medians over ``repeats`` calls timed in turns;
+    ``looped`` is ``looped_hessian``, n HVP calls, timed once after them
+    (the n calls already average; n of them take seconds). Returns
+    HessianCosts(n_params, one_hvp, looped, batched), arrays of seconds.
+    """
+    rows = []
+    for n_hidden in hidden_sizes:
+        loss, n = mlp_loss(n_in, int(n_hidden), n_out, batch)
+        generator = torch.Generator().manual_seed(1)
+        w = 0.3 * torch.randn(n, generator=generator, dtype=torch.float64)
+        v = torch.randn(n, generator=generator, dtype=torch.float64)
+        one_hvp, batched = timing.interleaved_median_seconds(
+            [_bind(autodiff.hvp, loss, w, v),
+             _bind(autodiff.hessian, loss, w)], repeats=repeats)
+        looped = timing.median_seconds(_bind(looped_hessian, loss, w),
+                                       repeats=1, warmup=0)
+        rows.append((n, one_hvp, looped, batched))
+    return HessianCosts(*(np.array(column) for column in zip(*rows)))
+
+
+def _bind(fn, *args):
+    # A function per call, not a lambda in a loop that would see only
+    # the loop variables' last values.
+    return lambda: fn(*args)

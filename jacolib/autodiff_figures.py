@@ -18,9 +18,10 @@ from jacolib import autodiff
 from jacolib.plotting import PALETTE
 
 __all__ = ["warp", "warp_jacobian", "JvpVjpScene",
-           "plot_jacobian_costs", "plot_hvp_costs"]
+           "plot_jacobian_costs", "plot_pass_costs", "plot_hvp_costs",
+           "plot_hessian_costs"]
 
-BLUE, ORANGE = PALETTE[0], PALETTE[1]
+BLUE, ORANGE, GREEN = PALETTE[0], PALETTE[1], PALETTE[2]
 LIMIT = 2.0  # the panel's input square is [-LIMIT, LIMIT]^2
 
 
@@ -31,11 +32,11 @@ def warp(x):
     draw) and on torch tensors (for torch.func) alike.
     """
     x1, x2 = x[..., 0], x[..., 1]
-    y1 = x1 + 0.4 * autodiff.sin(1.5 * x2)
-    y2 = x2 + 0.25 * x1 ** 2 - 0.5
+    z1 = x1 + 0.4 * autodiff.sin(1.5 * x2)
+    z2 = x2 + 0.25 * x1 ** 2 - 0.5
     if isinstance(x, torch.Tensor):
-        return torch.stack([y1, y2], dim=-1)
-    return np.stack([y1, y2], axis=-1)
+        return torch.stack([z1, z2], dim=-1)
+    return np.stack([z1, z2], axis=-1)
 
 
 def warp_jacobian(x):
@@ -55,7 +56,7 @@ class JvpVjpScene:
     constant; J^T u is normal to them, being the gradient of <u, f>.
     Right, the output plane: the warped grid, the image of the line
     x + t v (a curve whose tangent at f(x) is J v, blue), the covector u
-    (orange) and its straight level lines <u, y> = const. The title
+    (orange) and its straight level lines <u, z> = const. The title
     shows <u, J v> and <J^T u, v>, computed separately: always equal.
     """
 
@@ -75,7 +76,7 @@ class JvpVjpScene:
                        xlabel="$x_1$", ylabel="$x_2$",
                        title="input: $x$, $v$ and the pull-back $J^T u$")
         self.ax_out.set(xlim=self.output_limits, ylim=self.output_limits,
-                        xlabel="$y_1$", ylabel="$y_2$",
+                        xlabel="$z_1$", ylabel="$z_2$",
                         title="output: $f(x)$, $Jv$ and the covector $u$")
         for ax in (self.ax_in, self.ax_out):
             ax.set_aspect("equal")
@@ -125,11 +126,11 @@ class JvpVjpScene:
         x = torch.tensor([x1, x2], dtype=torch.float64)
         v = _unit(v_angle)
         u = _unit(u_angle)
-        y, j_v = autodiff.jvp(warp, x, torch.as_tensor(v))
+        z, j_v = autodiff.jvp(warp, x, torch.as_tensor(v))
         _, jt_u = autodiff.vjp(warp, x, torch.as_tensor(u))
-        x, y, j_v, jt_u = (t.numpy() for t in (x, y, j_v, jt_u))
+        x, z, j_v, jt_u = (t.numpy() for t in (x, z, j_v, jt_u))
         self._draw_input_side(x, v, jt_u, u)
-        self._draw_output_side(x, y, v, j_v, u)
+        self._draw_output_side(x, z, v, j_v, u)
         self.duality_text.set_text(
             rf"$\langle u, Jv\rangle$ = {u @ j_v:+.3f}     "
             rf"$\langle J^T u, v\rangle$ = {jt_u @ v:+.3f}")
@@ -157,21 +158,21 @@ class JvpVjpScene:
             colors=ORANGE, linewidths=self._widths(levels, through),
             linestyles="solid", alpha=0.6)
 
-    def _draw_output_side(self, x, y, v, j_v, u):
+    def _draw_output_side(self, x, z, v, j_v, u):
         t = np.linspace(-1.0, 1.0, 41)[:, None]
         curve = warp(x + t * v)
         self.line_out.set_data(curve[:, 0], curve[:, 1])
-        self.point_out.set_data([y[0]], [y[1]])
-        self.arrows_out.set_offsets([y, y])
+        self.point_out.set_data([z[0]], [z[1]])
+        self.arrows_out.set_offsets([z, z])
         self.arrows_out.set_UVC([j_v[0], u[0]], [j_v[1], u[1]])
-        self._place_label(self.labels[2], y, j_v, "$Jv$")
-        self._place_label(self.labels[3], y, u, "$u$")
-        # The straight lines <u, y> = c through the points c u.
+        self._place_label(self.labels[2], z, j_v, "$Jv$")
+        self._place_label(self.labels[3], z, u, "$u$")
+        # The straight lines <u, z> = c through the points c u.
         along = np.array([-u[1], u[0]]) * 10.0
-        levels = self._levels(u @ y, np.array([-6.0, 6.0]))
+        levels = self._levels(u @ z, np.array([-6.0, 6.0]))
         self.levels_out.set_segments(
             [[c * u - along, c * u + along] for c in levels])
-        self.levels_out.set_linewidths(self._widths(levels, u @ y))
+        self.levels_out.set_linewidths(self._widths(levels, u @ z))
 
     def _levels(self, through, values):
         """Levels spaced ``level_spacing`` apart over the range of
@@ -226,6 +227,27 @@ def plot_jacobian_costs(axes, costs):
     return axes
 
 
+def plot_pass_costs(ax, costs):
+    """Time per pass against the number of passes P, log-log.
+
+    ``costs`` is ``autodiff_costs.pass_count_sweep``'s result. JVPs are
+    circles, VJPs squares; looped passes solid lines, batched dashed.
+    """
+    for mode, marker in (("JVPs", "o"), ("VJPs", "s")):
+        for style, counts, seconds, line in (
+                ("looped", costs.looped_counts, costs.looped, "-"),
+                ("batched", costs.counts, costs.batched, "--")):
+            per_pass_us = 1e6 * seconds[mode] / counts
+            ax.loglog(counts, per_pass_us, marker + line,
+                      color=BLUE if mode == "JVPs" else ORANGE,
+                      mfc="white" if style == "batched" else None,
+                      label=f"{mode}, {style}")
+    ax.set(xlabel="number of passes $P$", ylabel="time per pass (µs)",
+           title="time per pass: one call each, or one vmap call")
+    ax.legend()
+    return ax
+
+
 def plot_hvp_costs(ax, costs, markers="o^sDv"):
     """Median time of each method against the parameter count, log-log.
 
@@ -235,5 +257,32 @@ def plot_hvp_costs(ax, costs, markers="o^sDv"):
         ax.loglog(costs.n_params, 1e3 * seconds, marker + "-", label=name)
     ax.set(xlabel="number of parameters $n$", ylabel="time (ms)",
            title="cost against the number of parameters")
+    ax.legend()
+    return ax
+
+
+def plot_hessian_costs(ax, costs, sweep=None):
+    """The time of H in units of one HVP against n, log-log.
+
+    ``costs`` is ``autodiff_costs.hessian_build_sweep``'s result; the
+    dotted line is n, what n HVPs cost if each costs one HVP.
+    ``sweep=(n_params, ratios)`` adds the batched H of a larger sweep
+    (``hvp_cost_sweep``'s), over the n where the loop is too slow.
+    """
+    n = costs.n_params
+    if sweep is not None:
+        n = np.union1d(n, sweep[0])
+    ax.loglog(n, n, ":", color="0.4", label="$n$ (the count of HVPs)")
+    ax.loglog(costs.n_params, costs.looped / costs.one_hvp, "o-",
+              color=BLUE, label="$H$ from $n$ looped HVPs")
+    ax.loglog(costs.n_params, costs.batched / costs.one_hvp, "s--",
+              color=ORANGE, mfc="white",
+              label="$H$ from $n$ HVPs in one vmap call")
+    if sweep is not None:
+        ax.loglog(*sweep, "^--", color=GREEN, mfc="white",
+                  label="the same, in the sweep above")
+    ax.set(xlabel="number of parameters $n$",
+           ylabel="time of $H$ / time of one HVP",
+           title="building $H$: $n$ HVPs, looped or batched")
     ax.legend()
     return ax

@@ -52,12 +52,12 @@ def slope_and_curvature(loss, w, direction):
 
 
 def taylor_models(loss, w, direction, steps):
-    """The loss along w + s·d next to its first- and second-order models.
+    """The loss along w + t·d next to its first- and second-order models.
 
-    w, direction: (n,); steps: the k values of s, shape (k,). Returns
+    w, direction: (n,); steps: the k positions t, shape (k,). Returns
     ``TaylorModels(steps, true, first_order, second_order)``, each (k,):
-    true = L(w + s d), first_order = L + s gᵀd,
-    second_order = L + s gᵀd + s²/2 dᵀHd.
+    true = L(w + t d), first_order = L + t gᵀd,
+    second_order = L + t gᵀd + t²/2 dᵀHd.
     """
     slope, curvature = slope_and_curvature(loss, w, direction)
     steps = torch.as_tensor(steps, dtype=w.dtype)
@@ -146,15 +146,20 @@ def classify_stationary_point(H, tol=1e-8):
 # --- Gauss-Newton ----------------------------------------------------------
 # The objective is loss(f(w)): f maps w (n,) to outputs z of any shape,
 # m = z.numel() numbers; loss maps z to a scalar. Its Hessian splits as
-#   H = Jᵀ H_ℓ J + Σ_i (∂ℓ/∂z_i) ∇²f_i = G + R.
+#   H = Jᵀ H_ℓ J + Σ_i δ_i ∇²f_i = G + R,   δ = ∇_z ℓ.
 
+def _flat_w(f, loss, w):
+    require_flat("w", w)
+
+
+@checked_by(_flat_w)
 def gauss_newton(f, loss, w):
-    """Gauss-Newton matrix G = Jᵀ H_L J, (n, n), of loss(f(w)) at w.
+    """The (generalised) Gauss-Newton matrix G = Jᵀ H_ℓ J, (n, n), of
+    loss(f(w)) at w.
 
-    J = ∂f/∂w is (m, n) and H_L = ∂²loss/∂z² is (m, m) at z = f(w).
+    J = ∂f/∂w is (m, n) and H_ℓ = ∂²loss/∂z² is (m, m) at z = f(w).
     G is positive semi-definite whenever the loss is convex in z.
     """
-    require_flat("w", w)
     z = f(w)
     n, m = w.numel(), z.numel()
     J = jacrev(f)(w).reshape(m, n)
@@ -162,6 +167,7 @@ def gauss_newton(f, loss, w):
     return J.T @ H_loss @ J
 
 
+@checked_by(_flat_w)
 def hessian_remainder(f, loss, w):
     """The rest of the Hessian, R = H − G = Σ_i δ_i ∇²f_i(w), (n, n).
 
@@ -170,8 +176,7 @@ def hessian_remainder(f, loss, w):
     contraction of f's m×n×n second-derivative tensor with δ, without
     building the m Hessians ∇²f_i.
     """
-    require_flat("w", w)
-    delta = grad(loss)(f(w)).detach()
+    delta = grad(loss)(f(w)).detach()  # computed once, then a constant
     return hessian(lambda w_: (delta * f(w_)).sum())(w)
 
 

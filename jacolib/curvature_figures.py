@@ -47,7 +47,7 @@ class TaylorScene:
     """The live Taylor panel: a 2-D loss, a point w and a direction d.
 
     Left: contours of ``curved_double_well`` (shaded where its Hessian
-    has a negative eigenvalue), the point and the line w + s d. Right:
+    has a negative eigenvalue), the point and the line w + t d. Right:
     the change of the loss along that line and its first- and
     second-order Taylor models. Limits are fixed, so that only the
     moving artists are redrawn (blitting).
@@ -78,7 +78,7 @@ class TaylorScene:
                xlabel="$w_1$", ylabel="$w_2$",
                title="loss $L(w)$; grey: $H$ not PSD")
         self.line, = ax.plot([], [], color=PALETTE[1], lw=1.5,
-                             label="$w + s\\,d$")
+                             label="$w + t\\,d$")
         self.point, = ax.plot([], [], "o", color=PALETTE[7], ms=6,
                               label="expansion point $w$")
         self.legend = ax.legend(loc="lower center", fontsize=8, ncol=2,
@@ -87,8 +87,8 @@ class TaylorScene:
     def _setup_line(self):
         ax = self.ax_line
         ax.set(xlim=(self.steps[0], self.steps[-1]),
-               ylim=self.change_limits, xlabel="step $s$ along $d$",
-               ylabel="$L(w + s\\,d) - L(w)$")
+               ylim=self.change_limits, xlabel="position $t$ along $d$",
+               ylabel="$L(w + t\\,d) - L(w)$")
         ax.axhline(0.0, color="0.5", lw=0.8)
         names = ("loss", "first-order model", "second-order model")
         styles = ("-", "--", ":")
@@ -99,6 +99,7 @@ class TaylorScene:
         self.title = ax.set_title(" ")
 
     def update(self, w1, w2, angle):
+        """angle: ψ in degrees, the direction d = (cos ψ, sin ψ)."""
         w = torch.tensor([w1, w2], dtype=torch.float64)
         radians = np.deg2rad(angle)
         d = torch.tensor([np.cos(radians), np.sin(radians)],
@@ -135,9 +136,9 @@ def draw_stationary_points(fig, examples, lim=1.5, n=81):
         ax.contourf(X, Y, Z, levels=15, cmap="viridis")
         ax.contour(X, Y, Z, levels=15, colors="white", linewidths=0.4)
         ax.plot(0, 0, "o", color="white", mec="black", ms=6)
-        ax.set(aspect="equal", title=f"{label}\n{kind}", xlabel="$x$")
+        ax.set(aspect="equal", title=f"{label}\n{kind}", xlabel="$w_1$")
         ax.grid(False)
-    axes[0].set_ylabel("$y$")
+    axes[0].set_ylabel("$w_2$")
     return axes
 
 
@@ -183,13 +184,37 @@ def draw_curve_panels(fig, x, panels):
     return axes
 
 
-def plot_fit_with_moved_target(ax, X, t, index, x_grid, fit):
-    """Training data (X, t), each (N, 1), the fitted curve on x_grid,
+def plot_fit_with_moved_target(ax, X, y, index, x_grid, fit):
+    """Training data (X, y), each (N, 1), the fitted curve on x_grid,
     and a ring around the target ``index`` that is moved."""
-    ax.plot(X, t, "o", ms=4, color=PALETTE[0], label="targets $t$")
-    ax.plot(X[index], t[index], "o", ms=10, mfc="none", color=PALETTE[1],
-            label=f"$t_{{{index}}}$, the one moved")
+    ax.plot(X, y, "o", ms=4, color=PALETTE[0], label="targets $y$")
+    ax.plot(X[index], y[index], "o", ms=10, mfc="none", color=PALETTE[1],
+            label=f"$y_{{{index}}}$, the one moved")
     ax.plot(x_grid, fit, color=PALETTE[2], label="fit $f(x; w^*)$")
     ax.set(xlabel="$x$", ylabel="$f(x)$", title="the trained network")
     ax.legend(fontsize=8)
     return ax
+
+
+def plot_loss_and_top_eigenvalue(ax_loss, ax_top, losses, largest, lr,
+                                 first_step=0):
+    """A gradient-descent run next to its sharpest curvature.
+
+    Left: the loss at every step from ``first_step`` on (losses: (K+1,)).
+    Right: λmax at the checkpoints (largest: {step: λmax}) and the
+    threshold 2/lr, chapter 1's largest stable curvature for that rate.
+    """
+    losses = np.asarray(losses, dtype=np.float64)
+    steps = np.arange(first_step, losses.size)
+    ax_loss.plot(steps, losses[first_step:], lw=1.2)
+    ax_loss.set(xlabel="step $k$", ylabel="loss $L(w^{(k)})$",
+                title=f"the loss, from step {first_step}")
+    checkpoints = sorted(largest)
+    ax_top.plot(checkpoints, [largest[k] for k in checkpoints], "o-",
+                ms=5, label="$\\lambda_{\\max}$ at the checkpoints")
+    ax_top.axhline(2 / lr, color="0.3", ls="--", lw=1.2,
+                   label=f"$2/\\alpha$ = {2 / lr:g}")
+    ax_top.set(xlabel="step $k$", ylabel="$\\lambda_{\\max}(H)$",
+               title="the largest eigenvalue of the Hessian")
+    ax_top.legend(loc="lower right")
+    return ax_loss, ax_top

@@ -154,8 +154,9 @@ def closed_form(objective, w0, lr, n_steps):
 
 
 def stability_threshold(A):
-    """The stability threshold of GD on A, 2 / λmax: GD converges for
-    every 0 < α < 2/λmax and diverges (from almost every start) above."""
+    """The stability threshold of GD on A, 2 / λmax: when L is bounded
+    below, GD converges for every 0 < α < 2/λmax, and above it diverges
+    from almost every start."""
     A = require_finite_array("A", A)
     if A.ndim != 2 or A.shape[0] != A.shape[1]:
         raise ValueError(

@@ -24,8 +24,8 @@ class LearningRateScene:
     xlim, ylim = (-2.5, 3.0), (-2.0, 3.0)
 
     def __init__(self, fig):
-        fig.subplots_adjust(left=0.06, right=0.99, bottom=0.15,
-                            top=0.9, wspace=0.38)
+        fig.subplots_adjust(left=0.07, right=0.99, bottom=0.15,
+                            top=0.89, wspace=0.55)
         self.ax_path, self.ax_err, self.ax_rate = fig.subplots(1, 3)
         self.grid = plotting.grid_values(lambda w: w[..., 0], self.xlim,
                                          self.ylim, n=50)
@@ -38,11 +38,10 @@ class LearningRateScene:
         ax = self.ax_path
         ax.set(xlim=self.xlim, ylim=self.ylim, xlabel="$w_1$",
                ylabel="$w_2$", aspect="equal")
-        self.path_line, = ax.plot([], [], "o-", ms=3, lw=1.2,
-                                  color=ORANGE, label="GD path")
-        self.star, = ax.plot([], [], "*", ms=12, color=BLACK,
-                             label="minimum")
-        self.legends = [_framed_legend(ax, "lower right")]
+        # No legend to hide a diverging path: the title names the marks.
+        self.path_line, = ax.plot([], [], "o-", ms=3, lw=1.2, color=GREEN)
+        self.star, = ax.plot([], [], "*", ms=13, color=BLACK)
+        self.legends = []
         self.path_title = ax.set_title(" ")
 
     def _setup_error_axes(self):
@@ -51,10 +50,12 @@ class LearningRateScene:
         ax.set(xlim=(0, self.n_steps), ylim=(1e-8, 1e4),
                xlabel="step $k$",
                ylabel=r"$|\tilde w_j^{(k)} - \tilde w_j^*|$",
-               title="error along each eigen-axis")
+               title="error per eigen-axis")
         self.error_lines = [
-            ax.plot([], [], label=label)[0]
-            for label in ("flat axis $λ_1 = 1/κ$", "steep axis $λ_2 = 1$")]
+            ax.plot([], [], style, color=color, label=label)[0]
+            for style, color, label in [
+                ("-", BLUE, "flat axis $λ_1 = 1/κ$"),
+                ("--", ORANGE, "steep axis $λ_2 = 1$")]]
         self.legends.append(_framed_legend(ax, "upper right"))
 
     def _setup_rate_axes(self):
@@ -62,15 +63,15 @@ class LearningRateScene:
         self.alphas = np.linspace(0.0, 2.6, 200)
         ax.set(xlim=(0, 2.6), ylim=(0, 1.6), xlabel="learning rate α",
                ylabel="contraction factor per step",
-               title="stable while both factors < 1")
+               title="stable while both < 1")
         ax.axhline(1.0, color="0.5", lw=0.8)
-        ax.axvline(2.0, color=BLACK, ls="--", lw=1.0,
+        ax.axvline(2.0, color=BLACK, ls=":", lw=1.2,
                    label=r"$2/λ_{max}$")
-        ax.plot(self.alphas, np.abs(1 - self.alphas), color=ORANGE,
+        ax.plot(self.alphas, np.abs(1 - self.alphas), "--", color=ORANGE,
                 label="$|1 - α λ_2|$")
-        self.flat_factor, = ax.plot([], [], color=BLUE,
+        self.flat_factor, = ax.plot([], [], "-", color=BLUE,
                                     label="$|1 - α λ_1|$")
-        self.alpha_line = ax.axvline(1.0, color=GREEN, lw=1.5,
+        self.alpha_line = ax.axvline(1.0, color=GREEN, lw=2.0,
                                      label="current α")
         self.legends.append(_framed_legend(ax, "upper left"))
 
@@ -84,7 +85,8 @@ class LearningRateScene:
             else path
         self.path_line.set_data(shown[:, 0], shown[:, 1])
         self.star.set_data(*[[v] for v in objective.minimizer()])
-        self.path_title.set_text(f"GD path, α = {learning_rate:.2f}")
+        self.path_title.set_text(
+            f"GD path, α = {learning_rate:.2f}, ★ = min")
         errors = per_axis_errors(objective, path)
         steps = np.arange(self.n_steps + 1)
         for line, curve in zip(self.error_lines, errors):
@@ -109,4 +111,4 @@ class LearningRateScene:
 
 def _framed_legend(ax, loc):
     # Drawn over the moving lines, so it needs an opaque frame.
-    return ax.legend(loc=loc, fontsize=8, frameon=True, framealpha=0.9)
+    return ax.legend(loc=loc, fontsize=9, frameon=True, framealpha=0.9)

@@ -6,6 +6,10 @@ import numpy as np
 # Colour-blind-safe palette (Okabe & Ito), used in this order everywhere.
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7",
            "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+# Each colour of the cycle comes with its own dash pattern, so that no
+# figure tells its lines apart by colour alone.
+LINESTYLES = ["-", "--", "-.", ":", (0, (5, 1, 1, 1, 1, 1)),
+              (0, (8, 2)), (0, (1, 2)), (0, (3, 1, 1, 1))]
 
 STYLE = {
     "figure.figsize": (6.0, 4.0),
@@ -19,7 +23,8 @@ STYLE = {
     "grid.alpha": 0.3,
     "axes.spines.top": False,
     "axes.spines.right": False,
-    "axes.prop_cycle": mpl.cycler(color=PALETTE),
+    "axes.prop_cycle": (mpl.cycler(color=PALETTE)
+                        + mpl.cycler(linestyle=LINESTYLES)),
     "lines.linewidth": 1.8,
     # An opaque frame: legends often sit on contour lines or curves.
     "legend.frameon": True,
@@ -84,7 +89,6 @@ def log_error_curves(ax, errors, labels, floor=1e-16, ylabel="error"):
     ax.set_ylabel(ylabel)
     ax.legend()
     return ax
-
 
 
 def limits_around(points, margin=1.0):

@@ -70,30 +70,36 @@ def _layers(w, sizes):
     return layers
 
 
-def _mse_and_gradient(w, X, y, sizes):
-    """L(w) = ‖f(X; w) − y‖² / 2Nm and its gradient, by backprop."""
-    layers = _layers(w, sizes)
-    states = [X]  # s_0 = x, then each layer's output
+def _mse_gradient_into(layers, gradients, X, y):
+    """L(w) = ‖f(X; w) − y‖² / 2Nm, by backprop; writes ∇L into the
+    views ``gradients`` (of one flat buffer), laid out as ``layers``."""
+    states, last = [X], len(layers) - 1  # s_0 = x, then each layer's
     for index, (W, beta) in enumerate(layers):
-        s = states[-1] @ W.T + beta
-        states.append(np.tanh(s) if index < len(layers) - 1 else s)
+        s = states[-1] @ W.T
+        s += beta
+        if index < last:
+            np.tanh(s, out=s)
+        states.append(s)
     residual = states[-1] - y
     delta = residual / residual.size  # ∂L/∂(output)
-    pieces = []
-    for index in range(len(layers) - 1, -1, -1):
-        W, _ = layers[index]
-        pieces = [(delta.T @ states[index]).ravel(), delta.sum(0)] + pieces
-        if index > 0:  # through W, then through tanh' = 1 − tanh²
-            delta = (delta @ W) * (1 - states[index] ** 2)
-    return 0.5 * (residual**2).mean(), np.concatenate(pieces)
+    for index in range(last, -1, -1):
+        gradient_W, gradient_beta = gradients[index]
+        np.matmul(delta.T, states[index], out=gradient_W)
+        delta.sum(axis=0, out=gradient_beta)
+        if index > 0:  # back through W_l, then tanh' = 1 − tanh²
+            s = states[index]
+            delta = (delta @ layers[index][0]) * (1 - s * s)
+    return 0.5 * (residual**2).mean()
 
 
 def _tanh_mlp_data(net, w0, X, y):
     require_flat("w0", w0)
+    d_in, d_out = net.sizes[0], net.sizes[-1]
     if not (isinstance(X, torch.Tensor) and isinstance(y, torch.Tensor)
-            and X.ndim == y.ndim == 2 and X.shape[0] == y.shape[0]):
+            and X.ndim == 2 and X.shape[1] == d_in
+            and tuple(y.shape) == (X.shape[0], d_out)):
         raise ValueError(
-            "X and y must be tensors (N, d_in) and (N, d_out); got "
+            f"X and y must be tensors (N, {d_in}) and (N, {d_out}); got "
             f"{describe(X)} and {describe(y)}")
     mine = _forward(w0, X, net.sizes, torch.tanh)
     if not torch.allclose(net.forward(w0, X), mine, rtol=0, atol=1e-12):
@@ -115,14 +121,19 @@ def train_gd_mse(net, w0, X, y, lr, n_steps, snapshot_steps=()):
     if wanted and not 0 <= wanted[0] <= wanted[-1] <= n_steps:
         raise ValueError(
             f"snapshot_steps must lie in [0, {n_steps}]; got {wanted}")
+    wanted = set(wanted)
     w = w0.detach().numpy().astype(np.float64)  # a copy
+    gradient = np.empty_like(w)
+    # Views into w and into the gradient, made once: the step updates w
+    # in place, so they stay valid.
+    layers, gradients = _layers(w, net.sizes), _layers(gradient, net.sizes)
     X_, y_ = X.detach().numpy(), y.detach().numpy()
     snapshots, losses = {}, np.empty(n_steps + 1)
     for step in range(n_steps + 1):
         if step in wanted:
-            snapshots[step] = torch.tensor(w)
-        losses[step], gradient = _mse_and_gradient(w, X_, y_, net.sizes)
-        w = w - lr * gradient
+            snapshots[step] = torch.tensor(w)  # a copy
+        losses[step] = _mse_gradient_into(layers, gradients, X_, y_)
+        w -= lr * gradient
     return GDRun(snapshots, torch.tensor(losses))
 
 
@@ -172,6 +183,21 @@ def newton_minimize(objective, w0, grad_tol=1e-10, max_iter=100):
 # --- a small MLP as a function of one flat parameter vector ----------------
 def _layer_shapes(sizes):
     return [(n_out, n_in) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+
+
+def layer_slices(sizes):
+    """Where each layer's parameters sit in the flat w of ``mlp(sizes)``.
+
+    Returns one slice per layer l = 1..D, covering W_l then β_l (they are
+    contiguous), so ``w[layer_slices(sizes)[l - 1]]`` are layer l's and
+    ``H[a, b]`` for two of them is a block of a Hessian in w.
+    """
+    sizes = tuple(int(size) for size in sizes)
+    slices, start = [], 0
+    for n_out, n_in in _layer_shapes(sizes):
+        slices.append(slice(start, start + n_out * n_in + n_out))
+        start += n_out * n_in + n_out
+    return slices
 
 
 def _init_params(sizes, seed):

@@ -187,8 +187,9 @@ class LivePanel:
         frame = Image.frombuffer("RGBA", (width, height),
                                  canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
         buffer = io.BytesIO()
+        # Octree: a few ms per frame where median cut takes 20-30.
         frame.convert("RGB").quantize(
-            PALETTE_COLORS, method=Image.Quantize.MEDIANCUT).save(
+            PALETTE_COLORS, method=Image.Quantize.FASTOCTREE).save(
                 buffer, format="png")
         return buffer.getvalue()
 

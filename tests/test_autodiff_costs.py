@@ -101,3 +101,90 @@ def test_hvp_cost_sweep_calls_each_method_on_its_problem():
 def test_bad_arguments_are_refused(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+# --- P passes, looped or batched ------------------------------------------
+
+def small_map_and_jacobian(n=4, m=3):
+    f = autodiff_costs.tanh_network(n, m, n_hidden=5, seed=3)
+    x = torch.randn(n, generator=torch.Generator().manual_seed(4))
+    return f, x, torch.autograd.functional.jacobian(f, x)
+
+
+@pytest.mark.parametrize("products", [autodiff_costs.looped_jvps,
+                                      autodiff_costs.batched_jvps])
+def test_jvps_are_the_rows_j_v_for_each_direction(products):
+    f, x, J = small_map_and_jacobian()
+    directions = torch.randn(5, 4, generator=torch.Generator().manual_seed(5))
+    torch.testing.assert_close(products(f, x, directions),
+                               directions @ J.T, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("products", [autodiff_costs.looped_vjps,
+                                      autodiff_costs.batched_vjps])
+def test_vjps_are_the_rows_jt_u_for_each_cotangent(products):
+    f, x, J = small_map_and_jacobian()
+    cotangents = torch.randn(6, 3, generator=torch.Generator().manual_seed(6))
+    torch.testing.assert_close(products(f, x, cotangents), cotangents @ J,
+                               rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("products, rows, message", [
+    (autodiff_costs.looped_jvps, torch.zeros(2, 5),
+     r"each direction must have the shape of x, \(4,\); got \(5,\)"),
+    (autodiff_costs.batched_jvps, torch.zeros(0, 4), "at least one"),
+    (autodiff_costs.batched_vjps, torch.zeros(2, 4),
+     r"each cotangent must have the shape of f\(x\), \(3,\); got \(4,\)"),
+    (autodiff_costs.looped_vjps, torch.zeros(0, 3), "at least one"),
+])
+def test_products_refuse_rows_of_the_wrong_shape(products, rows, message):
+    f, x, _ = small_map_and_jacobian()
+    with pytest.raises(ValueError, match=message):
+        products(f, x, rows)
+
+
+def test_products_refuse_a_non_tensor():
+    f, x, _ = small_map_and_jacobian()
+    with pytest.raises(TypeError, match="directions must be a torch"):
+        autodiff_costs.batched_jvps(f, x, [[1.0, 2.0, 3.0, 4.0]])
+
+
+def test_pass_count_sweep_bookkeeping():
+    costs = autodiff_costs.pass_count_sweep([1, 4], [2], n=3, m=2,
+                                            n_hidden=4, repeats=1)
+    np.testing.assert_array_equal(costs.counts, [1, 4])
+    np.testing.assert_array_equal(costs.looped_counts, [2])
+    for seconds, size in ((costs.batched, 2), (costs.looped, 1)):
+        assert set(seconds) == {"JVPs", "VJPs"}
+        assert all(s.shape == (size,) and np.all(s > 0)
+                   for s in seconds.values())
+
+
+def test_pass_count_sweep_refuses_a_count_below_one():
+    with pytest.raises(ValueError, match="every count must be an int >= 1"):
+        autodiff_costs.pass_count_sweep([0, 2], [1], n=3, m=2)
+
+
+# --- H from n HVPs --------------------------------------------------------
+
+def test_looped_hessian_matches_autograd():
+    loss, n = autodiff_costs.mlp_loss(3, 2, 2, batch=4, seed=1)
+    w = torch.randn(n, generator=torch.Generator().manual_seed(2))
+    torch.testing.assert_close(autodiff_costs.looped_hessian(loss, w),
+                               torch.autograd.functional.hessian(loss, w),
+                               rtol=1e-10, atol=1e-12)
+
+
+def test_looped_hessian_refuses_a_matrix_w():
+    loss, _ = autodiff_costs.mlp_loss(3, 2, 2, batch=4)
+    with pytest.raises(ValueError, match=r"w must be a 1-D float tensor"):
+        autodiff_costs.looped_hessian(loss, torch.zeros(3, 5))
+
+
+def test_hessian_build_sweep_bookkeeping():
+    costs = autodiff_costs.hessian_build_sweep([1, 2], n_in=3, n_out=2,
+                                               batch=4, repeats=1)
+    expected_n = [h * (3 + 1) + 2 * (h + 1) for h in (1, 2)]
+    np.testing.assert_array_equal(costs.n_params, expected_n)
+    for seconds in (costs.one_hvp, costs.looped, costs.batched):
+        assert seconds.shape == (2,) and np.all(seconds > 0)

@@ -139,3 +139,60 @@ def test_plot_hvp_costs_one_line_per_method_in_ms():
     assert [line.get_label() for line in ax.lines] == ["gradient", "HVP"]
     np.testing.assert_allclose(ax.lines[1].get_ydata(), [3.0, 5.0])
     assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+
+
+def test_output_plane_is_labelled_z():
+    scene = JvpVjpScene(Figure(layout="none"))
+    assert (scene.ax_out.get_xlabel(), scene.ax_out.get_ylabel()) == (
+        "$z_1$", "$z_2$")
+
+
+def test_plot_pass_costs_draws_time_per_pass_in_microseconds():
+    costs = autodiff_costs.PassCosts(
+        np.array([1, 10, 100]),
+        {"JVPs": np.array([1e-3, 2e-3, 5e-3]),
+         "VJPs": np.array([2e-3, 3e-3, 4e-3])},
+        np.array([1, 10]),
+        {"JVPs": np.array([1e-3, 1e-2]), "VJPs": np.array([5e-4, 5e-3])})
+    fig = Figure()
+    ax = autodiff_figures.plot_pass_costs(fig.subplots(), costs)
+    lines = {line.get_label(): line for line in ax.lines}
+    assert set(lines) == {"JVPs, looped", "JVPs, batched", "VJPs, looped",
+                          "VJPs, batched"}
+    np.testing.assert_allclose(lines["JVPs, batched"].get_ydata(),
+                               [1000, 200, 50])
+    np.testing.assert_allclose(lines["VJPs, looped"].get_ydata(),
+                               [500, 500])
+    # Mode by marker, style by line: not by colour alone.
+    assert lines["JVPs, looped"].get_marker() != \
+        lines["VJPs, looped"].get_marker()
+    assert lines["JVPs, looped"].get_linestyle() != \
+        lines["JVPs, batched"].get_linestyle()
+    assert ax.get_xscale() == ax.get_yscale() == "log"
+
+
+def fake_hessian_costs():
+    return autodiff_costs.HessianCosts(
+        np.array([10, 40]), np.array([1e-3, 2e-3]),
+        np.array([1e-2, 8e-2]), np.array([2e-3, 6e-3]))
+
+
+def test_plot_hessian_costs_in_units_of_one_hvp():
+    fig = Figure()
+    ax = autodiff_figures.plot_hessian_costs(fig.subplots(),
+                                             fake_hessian_costs())
+    looped, batched = ax.lines[1], ax.lines[2]
+    np.testing.assert_allclose(looped.get_ydata(), [10, 40])
+    np.testing.assert_allclose(batched.get_ydata(), [2, 3])
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), [10, 40])  # n
+    assert len(ax.lines) == 3 and ax.get_legend() is not None
+
+
+def test_plot_hessian_costs_adds_the_larger_sweep():
+    fig = Figure()
+    ax = autodiff_figures.plot_hessian_costs(
+        fig.subplots(), fake_hessian_costs(),
+        sweep=(np.array([40, 160]), np.array([3.0, 12.0])))
+    assert len(ax.lines) == 4
+    np.testing.assert_allclose(ax.lines[0].get_xdata(), [10, 40, 160])
+    np.testing.assert_allclose(ax.lines[3].get_ydata(), [3, 12])
