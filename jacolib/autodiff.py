@@ -200,15 +200,17 @@ class Dual:
         return other + (-self)
 
     def __mul__(self, other):
-        (a1, a1_dot), (a2, a2_dot) = self._parts(), _as_dual(other)._parts()
-        # (a1 + a1_dot ε)(a2 + a2_dot ε) = a1 a2 + (a1_dot a2 + a1 a2_dot) ε:
-        # the product rule.
+        a1, a1_dot = self._parts()
+        a2, a2_dot = _as_dual(other)._parts()
+        # (a1 + a1_dot ε)(a2 + a2_dot ε)
+        #     = a1 a2 + (a1_dot a2 + a1 a2_dot) ε: the product rule.
         return Dual(a1 * a2, a1_dot * a2 + a1 * a2_dot)
 
     __rmul__ = __mul__
 
     def __truediv__(self, other):
-        (a1, a1_dot), (a2, a2_dot) = self._parts(), _as_dual(other)._parts()
+        a1, a1_dot = self._parts()
+        a2, a2_dot = _as_dual(other)._parts()
         # The quotient rule.
         return Dual(a1 / a2, (a1_dot * a2 - a1 * a2_dot) / a2 ** 2)
 

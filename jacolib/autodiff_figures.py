@@ -284,5 +284,7 @@ def plot_hessian_costs(ax, costs, sweep=None):
     ax.set(xlabel="number of parameters $n$",
            ylabel="time of $H$ / time of one HVP",
            title="building $H$: $n$ HVPs, looped or batched")
-    ax.legend()
+    # Room above the lines for the legend.
+    ax.set_ylim(top=10 * ax.get_ylim()[1])
+    ax.legend(loc="upper left")
     return ax

@@ -17,8 +17,9 @@ import itertools
 
 import numpy as np
 
-__all__ = ["Value", "maximum", "topological_order", "backward_steps",
-           "trace", "forward_trace"]
+__all__ = ["Value", "exp", "log", "sin", "cos", "tanh", "sigmoid", "relu",
+           "maximum", "elementwise", "topological_order", "backward_steps",
+           "node_names", "trace", "forward_trace", "Table"]
 
 _creation_order = itertools.count()  # a topological order for free
 
@@ -141,8 +142,11 @@ class Value:
 
 
 # --- elementary functions ----------------------------------------------------
-def _unary(x, op, value, slope):
-    """A node y = op(x) applied entrywise, with y' = slope (an array)."""
+def elementwise(x, op, value, slope):
+    """A new node y = op(x), applied entrywise: ``value`` is op(x.data)
+    and ``slope`` its derivative op'(x.data). Its local rules follow:
+    ȳ·slope back, ẋ·slope forward. The ops below are built with it."""
+    x = _as_value(x)
     return _node(value, op, (x,), vjps=(lambda g: g * slope,),
                  jvps=(lambda t: slope * t,))
 
@@ -150,7 +154,7 @@ def _unary(x, op, value, slope):
 def exp(x):
     x = _as_value(x)
     e = np.exp(x.data)
-    return _unary(x, "exp", e, e)
+    return elementwise(x, "exp", e, e)
 
 
 def log(x):
@@ -159,35 +163,35 @@ def log(x):
         raise ValueError(
             "log needs positive values; got a smallest entry of "
             f"{x.data.min():g} (shape {x.data.shape})")
-    return _unary(x, "log", np.log(x.data), 1.0 / x.data)
+    return elementwise(x, "log", np.log(x.data), 1.0 / x.data)
 
 
 def sin(x):
     x = _as_value(x)
-    return _unary(x, "sin", np.sin(x.data), np.cos(x.data))
+    return elementwise(x, "sin", np.sin(x.data), np.cos(x.data))
 
 
 def cos(x):
     x = _as_value(x)
-    return _unary(x, "cos", np.cos(x.data), -np.sin(x.data))
+    return elementwise(x, "cos", np.cos(x.data), -np.sin(x.data))
 
 
 def tanh(x):
     x = _as_value(x)
     y = np.tanh(x.data)
-    return _unary(x, "tanh", y, 1.0 - y ** 2)
+    return elementwise(x, "tanh", y, 1.0 - y ** 2)
 
 
 def sigmoid(x):
     x = _as_value(x)
     y = 0.5 * (1.0 + np.tanh(0.5 * x.data))  # no overflow for large |x|
-    return _unary(x, "sigmoid", y, y * (1.0 - y))
+    return elementwise(x, "sigmoid", y, y * (1.0 - y))
 
 
 def relu(x):
     x = _as_value(x)
     on = (x.data > 0).astype(np.float64)  # relu'(0) = 0, as in torch
-    return _unary(x, "relu", x.data * on, on)
+    return elementwise(x, "relu", x.data * on, on)
 
 
 def maximum(a, b):

@@ -63,7 +63,7 @@ class GraphPicture:
     a new figure (a live panel's budget).
     """
 
-    box_width, box_height = 0.8, 0.62  # layers are 1 apart, rows too
+    box_width, box_height = 0.84, 0.66  # layers are 1 apart, rows too
 
     def __init__(self, output, ax):
         self.output, self.ax = output, ax
@@ -79,7 +79,7 @@ class GraphPicture:
                 self.box_width, self.box_height, zorder=3,
                 boxstyle="round,pad=0,rounding_size=0.06"))
             self.labels[node.id] = ax.text(x, y, "", ha="center",
-                                           va="center", fontsize=9,
+                                           va="center", fontsize=10,
                                            zorder=4)
         self.arrows = {}
         for node in self.nodes:
@@ -194,8 +194,10 @@ def draw_matrix(ax, matrix, title, row_label, column_label):
     ax.imshow(matrix, cmap="RdBu_r", vmin=-limit, vmax=limit)
     if matrix.size <= 64:
         for (i, j), value in np.ndenumerate(matrix):
+            dark = abs(value) > 0.6 * limit  # white text on dark cells
             ax.text(j, i, f"{value:.2g}" if value else "0", ha="center",
-                    va="center", fontsize=7)
+                    va="center", fontsize=8,
+                    color="white" if dark else "black")
     ax.set(title=title, xlabel=column_label, ylabel=row_label)
     ax.set_xticks(range(matrix.shape[1]))
     ax.set_yticks(range(matrix.shape[0]))

@@ -20,10 +20,7 @@ class Linear:
     """s = W s_prev (no bias: fold one into W with a constant input)."""
 
     def __init__(self, W):
-        self.W = require_finite_array("W", W)
-        if self.W.ndim != 2:
-            raise ValueError(
-                f"W must be a matrix (n_out, n_in); got shape {self.W.shape}")
+        self.W = _weight_matrix(W)  # float64, (n_out, n_in), checked
 
     def forward(self, s_prev):
         self.s_prev = s_prev  # the backward pass needs it for ∂L/∂W
@@ -80,6 +77,14 @@ class Sequential:
             delta = layer.backward(delta)
         self.adjoint_norms = norms[::-1]
         return delta
+
+
+def _weight_matrix(W):
+    W = require_finite_array("W", W)
+    if W.ndim != 2:
+        raise ValueError(
+            f"W must be a matrix (n_out, n_in); got shape {W.shape}")
+    return W
 
 
 def init_weights(sizes, seed=0, gain=1.0):

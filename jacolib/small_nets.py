@@ -101,8 +101,11 @@ def _tanh_mlp_data(net, w0, X, y):
         raise ValueError(
             f"X and y must be tensors (N, {d_in}) and (N, {d_out}); got "
             f"{describe(X)} and {describe(y)}")
-    mine = _forward(w0, X, net.sizes, torch.tanh)
-    if not torch.allclose(net.forward(w0, X), mine, rtol=0, atol=1e-12):
+    # The network's own output on a few probe inputs tells its activation.
+    probe = torch.linspace(-2, 2, 5 * d_in, dtype=w0.dtype).reshape(5, d_in)
+    theirs = net.forward(w0, probe)  # also checks the shape of w0
+    mine = _forward(w0, probe, net.sizes, torch.tanh)
+    if not torch.allclose(theirs, mine, rtol=0, atol=1e-12):
         raise ValueError("net must be an mlp(sizes, activation='tanh')")
 
 

@@ -574,3 +574,52 @@ def test_response_jacobian_direct_matches_cg_on_the_mlp(noisy_fit):
     assert jacobian.shape == (w_star.numel(),) + tuple(t.shape)
     direct = torch.tensordot(jacobian, dt, dims=2)
     assert relative_error(direct, retrained) < 1e-3
+
+
+# --- R = H − G as a contraction, and G of the linearised network ------------
+
+def test_hessian_remainder_is_the_contraction_with_each_output_hessian():
+    # Σ_i δ_i ∇²f_i with the m Hessians built one by one by autograd.
+    f, w = mlp_problem(n_classes=2)
+    loss = log_cosh_to(randn(7, 2, seed=23))
+    z = f(w).detach()
+    delta = torch.autograd.functional.jacobian(loss, z).flatten()
+    expected = sum(
+        delta[i] * autograd_hessian(lambda w_, i=i: f(w_).flatten()[i], w)
+        for i in range(z.numel()))
+    assert torch.allclose(C.hessian_remainder(f, loss, w), expected,
+                          rtol=0, atol=1e-12)
+
+
+def test_hessian_remainder_vanishes_for_a_linear_model_with_residuals():
+    X, y = randn(12, 3, seed=24), randn(12, seed=25)
+    w = randn(3, seed=26)
+    loss = mse_to(y)
+    assert (X @ w - y).abs().max() > 0.5  # far from a fit
+    assert C.hessian_remainder(lambda w_: X @ w_, loss, w).abs().max() == 0
+    H = autograd_hessian(lambda w_: loss(X @ w_), w)
+    assert torch.allclose(C.gauss_newton(lambda w_: X @ w_, loss, w), H,
+                          rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("loss_name", sorted(LOSSES))
+def test_gauss_newton_is_the_hessian_of_the_linearised_loss(loss_name):
+    f, w = mlp_problem(n_classes=3)
+    loss = LOSSES[loss_name]()
+    z = f(w).detach()
+    J = autograd_jacobian(f, w).reshape(z.numel(), w.numel())
+
+    def linearised_loss(w_new):  # ℓ(f(w) + J (w_new − w))
+        return loss(z + (J @ (w_new - w)).reshape(z.shape))
+
+    H_lin = autograd_hessian(linearised_loss, w)
+    assert torch.allclose(C.gauss_newton(f, loss, w), H_lin,
+                          rtol=0, atol=1e-12)
+
+
+def test_gauss_newton_and_remainder_reject_a_matrix_w():
+    f, w = mlp_problem()
+    for fn in (C.gauss_newton, C.hessian_remainder):
+        with pytest.raises(ValueError, match=r"w must be a 1-D float "
+                                             r"tensor.*got shape \(1, "):
+            fn(f, mse_to(0.0), w.reshape(1, -1))

@@ -169,10 +169,33 @@ def test_curve_panels_and_styles():
 def test_fit_with_moved_target_rings_the_right_point():
     fig, ax = new_axes()
     X = torch.linspace(-1, 1, 6).reshape(-1, 1)
-    t = X**2
-    F.plot_fit_with_moved_target(ax, X, t, 4, X, t)
+    y = X**2
+    F.plot_fit_with_moved_target(ax, X, y, 4, X, y)
     ring = ax.get_lines()[1]
     assert ring.get_xdata()[0] == X[4].item()
-    assert ring.get_ydata()[0] == t[4].item()
-    assert "t_{4}" in ring.get_label()
+    assert ring.get_ydata()[0] == y[4].item()
+    assert "y_{4}" in ring.get_label()
 
+
+
+def test_loss_and_top_eigenvalue_plot_the_run_and_the_threshold():
+    fig = Figure()
+    ax_loss, ax_top = fig.subplots(1, 2)
+    losses = torch.linspace(1.0, 0.5, 11)
+    largest = {10: 39.0, 0: 5.0, 6: 41.0}
+    F.plot_loss_and_top_eigenvalue(ax_loss, ax_top, losses, largest,
+                                   lr=0.05, first_step=4)
+    curve, = ax_loss.get_lines()
+    np.testing.assert_array_equal(curve.get_xdata(), np.arange(4, 11))
+    np.testing.assert_allclose(curve.get_ydata(), losses[4:].numpy())
+    dots, threshold = ax_top.get_lines()
+    np.testing.assert_array_equal(dots.get_xdata(), [0, 6, 10])
+    np.testing.assert_array_equal(dots.get_ydata(), [5.0, 41.0, 39.0])
+    assert threshold.get_ydata()[0] == pytest.approx(40.0)
+    assert "40" in threshold.get_label()
+
+
+def test_taylor_scene_labels_the_line_position_t():
+    scene = taylor_panel().scene
+    assert "$t$" in scene.ax_line.get_xlabel()
+    assert "w + t" in scene.ax_line.get_ylabel()

@@ -162,3 +162,92 @@ def test_mlp_init_is_seeded_and_scaled():
 def test_mlp_rejects_bad_input(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+# --- train_gd_mse: the same steps, backprop by hand ------------------------
+
+def mse_of(net, X, y):
+    return lambda w: 0.5 * ((net.forward(w, X) - y) ** 2).mean()
+
+
+@pytest.mark.parametrize("sizes", [[1, 16, 16, 1], [3, 5, 2], [2, 1]])
+def test_train_gd_mse_takes_the_steps_of_autograd_train_gd(sizes):
+    net = S.mlp(sizes)
+    X, y = randn(9, sizes[0], seed=1), randn(9, sizes[-1], seed=2)
+    w0 = net.init_params(4) + 0.1 * randn(net.n_params, seed=3)
+    fast = S.train_gd_mse(net, w0, X, y, lr=0.05, n_steps=40,
+                          snapshot_steps=[0, 13, 40])
+    slow = S.train_gd(mse_of(net, X, y), w0, lr=0.05, n_steps=40,
+                      snapshot_steps=[0, 13, 40])
+    assert sorted(fast.snapshots) == [0, 13, 40]
+    for k in (0, 13, 40):
+        assert torch.allclose(fast.snapshots[k], slow.snapshots[k],
+                              rtol=0, atol=1e-13)
+    assert fast.losses.shape == (41,)
+    assert torch.allclose(fast.losses, slow.losses, rtol=1e-13, atol=0)
+    assert torch.equal(w0, net.init_params(4)
+                       + 0.1 * randn(net.n_params, seed=3))  # untouched
+
+
+def test_train_gd_mse_decreases_the_loss_of_a_noisy_sine_fit():
+    net = S.mlp([1, 8, 1])
+    X, y = datasets.noisy_sine_data(n_samples=16)
+    run = S.train_gd_mse(net, net.init_params(0), X, y, lr=0.1,
+                         n_steps=500)
+    assert run.losses[-1] < 0.2 * run.losses[0]
+    assert torch.isclose(run.losses[0],
+                         mse_of(net, X, y)(net.init_params(0)),
+                         rtol=1e-14, atol=0)
+
+
+@pytest.mark.parametrize("change, message", [
+    (dict(net=S.mlp([1, 3, 1], activation="relu")),
+     r"net must be an mlp\(sizes, activation='tanh'\)"),
+    (dict(X=torch.zeros(5, 2, dtype=DTYPE)),
+     r"X and y must be tensors \(N, 1\) and \(N, 1\); got shape \(5, 2\)"),
+    (dict(y=torch.zeros(4, 1, dtype=DTYPE)),
+     r"got shape \(5, 1\) and shape \(4, 1\)"),
+    (dict(snapshot_steps=[11]), r"snapshot_steps must lie in \[0, 10\]"),
+    (dict(lr=-1.0), r"lr must be a number > 0; got -1.0"),
+    (dict(w0=torch.zeros(3, dtype=DTYPE)), r"w must have shape \(10,\)"),
+])
+def test_train_gd_mse_rejects_bad_input(change, message):
+    net = S.mlp([1, 3, 1])
+    arguments = dict(net=net, w0=net.init_params(0),
+                     X=torch.zeros(5, 1, dtype=DTYPE),
+                     y=torch.zeros(5, 1, dtype=DTYPE), lr=0.1, n_steps=10)
+    arguments.update(change)
+    with pytest.raises(ValueError, match=message):
+        S.train_gd_mse(**arguments)
+
+
+# --- layer_slices ----------------------------------------------------------
+
+def test_layer_slices_pick_each_torch_nn_layer():
+    sizes = [3, 5, 4, 2]
+    layers = [torch.nn.Linear(n_in, n_out, dtype=DTYPE)
+              for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+    w = torch.nn.utils.parameters_to_vector(
+        [p for layer in layers for p in layer.parameters()]).detach()
+    slices = S.layer_slices(sizes)
+    assert len(slices) == 3
+    for layer, where in zip(layers, slices):
+        expected = torch.cat([layer.weight.flatten(), layer.bias]).detach()
+        assert torch.equal(w[where], expected)
+    assert slices[0].start == 0 and slices[-1].stop == w.numel()
+    assert all(a.stop == b.start for a, b in zip(slices, slices[1:]))
+
+
+def test_a_relu_net_has_zero_hessian_blocks_within_its_layers():
+    # Multilinear in its layers where no unit switches: the blocks
+    # within a layer vanish, those between layers do not.
+    net = S.mlp([2, 5, 4, 1], activation="relu")
+    w = net.init_params(1) + 0.1 * randn(net.n_params, seed=6)
+    x = randn(1, 2, seed=7)
+    H = torch.autograd.functional.hessian(
+        lambda w_: net.forward(w_, x).squeeze(), w)
+    slices = S.layer_slices(net.sizes)
+    for a in slices:
+        assert H[a, a].abs().max() == 0
+    assert H[slices[0], slices[1]].abs().max() > 1e-3
+    assert H[slices[1], slices[2]].abs().max() > 1e-3
