@@ -28,11 +28,21 @@ def test_math_and_widgets_load_from_the_book_itself(built_book):
                          page_path.read_text())
     remote = [src for src in scripts if re.match(r"(https?:)?//", src)]
     assert remote == []
-    local = {(page_path.parent / src.split("?")[0]).resolve()
-             for src in scripts}
+    local = [(page_path.parent / src.split("?")[0]).resolve()
+             for src in scripts]
     assert (HTML / "_static/mathjax/tex-chtml-full.js").resolve() in local
-    assert (HTML / "_static/html-manager/embed.js").resolve() in local
+    widgets = [(HTML / "widgets" / name).resolve() for name in
+               ("require.js", "jacolib-widgets.js", "embed-amd.js")]
+    # In this order: require.js, our loader, then the manager.
+    assert [path for path in local if path in widgets] == widgets
+    assert (HTML / "widgets" / "anywidget.js").is_file()
     assert all(path.is_file() for path in local), local
+
+
+def test_pages_without_widgets_load_no_widget_code(built_book):
+    page = (HTML / "book" / "notation.html").read_text()
+    assert "widgets/embed-amd.js" not in page
+    assert "widgets/require.js" not in page
 
 
 def test_widget_state_is_embedded(built_book):

@@ -1,10 +1,13 @@
-"""Serve MathJax 3 and the widget manager from the book itself, and
+"""Serve MathJax 3 and the widget front end from the book itself, and
 keep the pages free of console errors.
 
 `make book` copies them from the pinned npm packages into book/_vendor
-(tools/vendor_assets.sh). When that folder is there, the pages load
-them from the build, so math and widgets work with no network. When it
-is not (no Node/npm), the build keeps the CDN defaults and says so.
+(tools/vendor_assets.sh): MathJax into a static path, the widget
+manager (embed-amd.js), require.js, anywidget's front end and our
+loader (book/_widgets/jacolib-widgets.js) into an extra path, so they
+land in _build/html/widgets/ and only pages with widgets load them.
+When that folder is missing (no Node/npm), the build keeps the CDN
+defaults and says so.
 """
 
 from pathlib import Path
@@ -15,23 +18,29 @@ logger = logging.getLogger(__name__)
 
 VENDOR = Path(__file__).resolve().parent.parent / "_vendor"
 MATHJAX = "mathjax/tex-chtml-full.js"
-WIDGETS = "html-manager/embed.js"
+WIDGET_FILES = ["require.js", "jacolib-widgets.js", "embed-amd.js"]
 
 
 def use_local_assets(app, config):
-    if not (VENDOR / MATHJAX).is_file() or not (VENDOR / WIDGETS).is_file():
+    static, extra = VENDOR / "static", VENDOR / "extra"
+    widgets = extra / "widgets"
+    needed = [static / MATHJAX, widgets / "anywidget.js",
+              *(widgets / name for name in WIDGET_FILES)]
+    if not all(path.is_file() for path in needed):
         logger.info("offline assets: book/_vendor missing, so MathJax and "
                     "the widget manager load from CDNs (run `make book` "
                     "with npm to serve them locally)")
         return
-    config.html_static_path = [*config.html_static_path, str(VENDOR)]
+    config.html_static_path = [*config.html_static_path, str(static)]
+    config.html_extra_path = [*config.html_extra_path, str(extra)]
     # Relative to _static/ (Sphinx's rule for mathjax_path).
     config.mathjax_path = MATHJAX
-    # Relative to _static/ too (Sphinx's add_js_file); myst-nb adds it
-    # after the widget state.
-    config.nb_ipywidgets_js = {WIDGETS: {}}
-    logger.info("offline assets: MathJax and the widget manager are "
-                "served from _static/")
+    # Relative to _static/ too (Sphinx's add_js_file), in this order:
+    # myst-nb adds them, after the widget state, to pages with widgets.
+    config.nb_ipywidgets_js = {f"../widgets/{name}": {}
+                               for name in WIDGET_FILES}
+    logger.info("offline assets: MathJax and the widget front end are "
+                "served by the book")
 
 
 def default_to_light_mode(app, config):
