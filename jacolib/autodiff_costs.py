@@ -234,10 +234,9 @@ def hessian_build_sweep(hidden_sizes, n_in=20, n_out=10, batch=64,
     """Seconds of one HVP, of H from n looped HVPs, and of H batched.
 
     On ``mlp_loss`` at each hidden width (n parameters): ``one_hvp`` is
-    ``autodiff.hvp``, ``batched`` is ``autodiff.hessian`` (n HVPs in one
-    vmap call), both medians over ``repeats`` calls timed in turns;
-    ``looped`` is ``looped_hessian``, n HVP calls, timed once after them
-    (the n calls already average; n of them take seconds). Returns
+    ``autodiff.hvp``, ``looped`` is ``looped_hessian`` (n HVP calls) and
+    ``batched`` is ``autodiff.hessian`` (n HVPs in one vmap call), the
+    three timed in turns, medians over ``repeats`` runs. Returns
     HessianCosts(n_params, one_hvp, looped, batched), arrays of seconds.
     """
     rows = []
@@ -246,12 +245,11 @@ def hessian_build_sweep(hidden_sizes, n_in=20, n_out=10, batch=64,
         generator = torch.Generator().manual_seed(1)
         w = 0.3 * torch.randn(n, generator=generator, dtype=torch.float64)
         v = torch.randn(n, generator=generator, dtype=torch.float64)
-        one_hvp, batched = timing.interleaved_median_seconds(
+        seconds = timing.interleaved_median_seconds(
             [_bind(autodiff.hvp, loss, w, v),
-             _bind(autodiff.hessian, loss, w)], repeats=repeats)
-        looped = timing.median_seconds(_bind(looped_hessian, loss, w),
-                                       repeats=1, warmup=0)
-        rows.append((n, one_hvp, looped, batched))
+             _bind(looped_hessian, loss, w),
+             _bind(autodiff.hessian, loss, w)], repeats=repeats, warmup=1)
+        rows.append((n, *seconds))
     return HessianCosts(*(np.array(column) for column in zip(*rows)))
 
 
