@@ -153,15 +153,15 @@ def gnvp(f, loss, w, v):
     return g_v
 
 
-def finite_difference_jvp(f, x, v, eps=1e-6):
-    """J v by the central difference (f(x + eps v) - f(x - eps v)) / 2 eps.
+def finite_difference_jvp(f, x, v, h=1e-6):
+    """J v by the central difference (f(x + h v) - f(x - h v)) / 2h.
 
-    Error O(eps**2) from truncation plus O(1e-16 / eps) from rounding:
-    about 1e-10 relative at eps=1e-6, good enough to check exact methods
+    Error O(h**2) from truncation plus O(1e-16 / h) from rounding:
+    about 1e-10 relative at h = 1e-6, good enough to check exact methods
     to ~1e-6. Works on torch tensors, numpy arrays and floats alike.
     """
     require_shape("v", v, np.shape(x), "x")
-    return (f(x + eps * v) - f(x - eps * v)) / (2 * eps)
+    return (f(x + h * v) - f(x - h * v)) / (2 * h)
 
 
 # --- forward mode from scratch: dual numbers -------------------------------

@@ -17,6 +17,8 @@ import itertools
 
 import numpy as np
 
+from jacolib.validate import checked_by
+
 __all__ = ["Value", "exp", "log", "sin", "cos", "tanh", "sigmoid", "relu",
            "maximum", "elementwise", "topological_order", "backward_steps",
            "node_names", "trace", "forward_trace", "Table"]
@@ -40,30 +42,31 @@ class Value:
         self.name, self.op = name, op
         self.parents, self.vjps, self.jvps = parents, vjps, jvps
         self.grad = None
+        self.grad_of = None  # the output whose backward set .grad
         self.id = next(_creation_order)
 
     # --- arithmetic: each op returns a node with its local rules -------
     def __add__(self, other):
-        other = _as_value(other)
+        other = _operand("add", self, other)
         return _node(self.data + other.data, "add", (self, other),
                      vjps=(lambda g: g, lambda g: g),
                      jvps=(lambda t: t, lambda t: t))
 
     def __sub__(self, other):
-        other = _as_value(other)
+        other = _operand("sub", self, other)
         return _node(self.data - other.data, "sub", (self, other),
                      vjps=(lambda g: g, lambda g: -g),
                      jvps=(lambda t: t, lambda t: -t))
 
     def __mul__(self, other):
-        other = _as_value(other)
+        other = _operand("mul", self, other)
         a, b = self.data, other.data
         return _node(a * b, "mul", (self, other),  # each gets the other
                      vjps=(lambda g: g * b, lambda g: g * a),
                      jvps=(lambda t: t * b, lambda t: a * t))
 
     def __truediv__(self, other):
-        other = _as_value(other)
+        other = _operand("div", self, other)
         a, b = self.data, other.data
         return _node(a / b, "div", (self, other),
                      vjps=(lambda g: g / b, lambda g: -g * a / b ** 2),
@@ -74,12 +77,15 @@ class Value:
                      jvps=(lambda t: -t,))
 
     def __pow__(self, exponent):
-        if isinstance(exponent, Value):
-            return exp(log(self) * exponent)  # a**b = e^(b ln a), a > 0
+        if isinstance(exponent, Value) or np.ndim(exponent) > 0:
+            return _power(self, _as_value(exponent))
         a, p = self.data, float(exponent)
-        slope = p * a ** (p - 1)
+        slope = p * a ** (p - 1) if p != 0 else np.zeros_like(a)
         return _node(a ** p, f"pow {p:g}", (self,),
                      vjps=(lambda g: g * slope,), jvps=(lambda t: slope * t,))
+
+    def __rpow__(self, base):  # 2 ** x
+        return _power(_as_value(base), self)
 
     def __matmul__(self, other):
         other = _as_value(other)
@@ -117,20 +123,22 @@ class Value:
                      jvps=(lambda t: (t * chosen).sum(),))
 
     # --- the reverse sweep ----------------------------------------------
-    def backward(self):
-        """Set ``.grad`` = ∂self/∂node on every node self depends on."""
-        if self.data.shape != ():
-            raise ValueError(
-                "backward needs a scalar output, shape (); got shape "
-                f"{self.data.shape}: reduce it first, e.g. with .sum()")
+    @checked_by(lambda self, watch=None: _require_scalar(self, "backward"))
+    def backward(self, watch=None):
+        """Set ``.grad`` = ∂self/∂node on every node self depends on.
+
+        ``watch(node)``, if given, runs after each node has sent its
+        adjoint back (to draw or print the sweep step by step).
+        """
         order = topological_order(self)
         for node in order:
-            node.grad = np.zeros_like(node.data)
+            node.grad, node.grad_of = np.zeros_like(node.data), self.id
         self.grad = np.ones_like(self.data)  # ∂out/∂out = 1
         for node in reversed(order):  # every node after all its users
             for parent, vjp in zip(node.parents, node.vjps):
-                parent.grad = parent.grad + _unbroadcast(
-                    vjp(node.grad), parent.data.shape)  # sum over paths
+                parent.grad = parent.grad + vjp(node.grad)  # sum of paths
+            if watch is not None:
+                watch(node)
 
     @property
     def shape(self):
@@ -225,21 +233,16 @@ def topological_order(output):
 def backward_steps(output):
     """The reverse sweep one node at a time, for pictures and tables.
 
-    Yields (node, adjoints) after each node has sent its adjoint to its
-    parents; ``adjoints`` maps node id to the adjoint accumulated so
-    far. The last one equals what ``output.backward()`` computes.
+    Returns a list of (node, adjoints) after each node has sent its
+    adjoint to its parents; ``adjoints`` maps node id to the adjoint
+    accumulated so far. It runs ``output.backward()``, so at the end
+    every ``.grad`` is set as usual.
     """
-    if output.data.shape != ():
-        raise ValueError("backward_steps needs a scalar output, shape (); "
-                         f"got shape {output.data.shape}")
     order = topological_order(output)
-    adjoints = {node.id: np.zeros_like(node.data) for node in order}
-    adjoints[output.id] = np.ones_like(output.data)
-    for node in reversed(order):
-        for parent, vjp in zip(node.parents, node.vjps):
-            adjoints[parent.id] = adjoints[parent.id] + _unbroadcast(
-                vjp(adjoints[node.id]), parent.data.shape)
-        yield node, dict(adjoints)
+    steps = []
+    output.backward(watch=lambda node: steps.append(
+        (node, {n.id: n.grad.copy() for n in order})))
+    return steps
 
 
 def node_names(output):
@@ -249,7 +252,7 @@ def node_names(output):
     order = topological_order(output)
     inputs = [node for node in order if node.op == "input"]
     ops = [node for node in order if node.op not in ("input", "const")]
-    names = {node.id: _short(node.data) for node in order
+    names = {node.id: _constant_name(node.data) for node in order
              if node.op == "const"}
     for index, node in enumerate(inputs, start=1 - len(inputs)):
         names[node.id] = "a" + _subscript(index)
@@ -260,11 +263,14 @@ def node_names(output):
 
 def trace(output):
     """The evaluation trace as a table: node, op, inputs, value and, once
-    ``backward`` has run, the adjoint ā = ∂output/∂node."""
+    ``output.backward()`` has run, the adjoint ā = ∂output/∂node."""
+    def adjoint(node):  # only the adjoint that output's sweep computed
+        return _short(node.grad) if node.grad_of == output.id else ""
+
     names = node_names(output)
-    rows = [(names[n.id], n.op if n.op != "input" else f"input {n.name}",
+    rows = [(names[n.id], _op_name(n),
              ", ".join(names[p.id] for p in n.parents), _short(n.data),
-             "" if n.grad is None else _short(n.grad))
+             adjoint(n))
             for n in topological_order(output) if n.op != "const"]
     return Table(("node", "op", "inputs", "value", "adjoint"), rows)
 
@@ -273,17 +279,18 @@ def forward_trace(output, seeds):
     """Forward mode: the tangent ȧ of every node, for input tangents
     ``seeds`` ({input Value: tangent}; other inputs get 0). Returns the
     table of values and tangents; its ``output_tangent`` is J v."""
+    order = topological_order(output)
+    _check_seeds(seeds, order)
     tangents = {}
-    for node in topological_order(output):
+    for node in order:
         if not node.parents:
-            tangents[node.id] = np.asarray(seeds.get(node, 0.0), float) \
-                * np.ones_like(node.data)
+            tangents[node.id] = np.broadcast_to(
+                np.asarray(seeds.get(node, 0.0), float), node.data.shape)
             continue
         tangents[node.id] = sum(  # the chain rule, one parent at a time
-            _unbroadcast(jvp(tangents[p.id]), node.data.shape)
-            for p, jvp in zip(node.parents, node.jvps))
+            jvp(tangents[p.id]) for p, jvp in zip(node.parents, node.jvps))
     names = node_names(output)
-    rows = [(names[n.id], n.op if n.op != "input" else f"input {n.name}",
+    rows = [(names[n.id], _op_name(n),
              ", ".join(names[p.id] for p in n.parents), _short(n.data),
              _short(tangents[n.id]))
             for n in topological_order(output) if n.op != "const"]
@@ -312,7 +319,73 @@ class Table:
 
 # --- plumbing ----------------------------------------------------------------
 def _node(data, op, parents, vjps, jvps):
-    return Value(data, op=op, parents=parents, vjps=vjps, jvps=jvps)
+    """A new node. Its rules are wrapped for broadcasting: an adjoint is
+    summed back to each parent's shape (an input used along a broadcast
+    axis is used several times) and a tangent spread to the node's."""
+    shape = np.shape(data)
+    vjps = [_summed_to(vjp, parent.data.shape)
+            for vjp, parent in zip(vjps, parents)]
+    jvps = [_spread_to(jvp, shape) for jvp in jvps]
+    return Value(data, op=op, parents=parents, vjps=tuple(vjps),
+                 jvps=tuple(jvps))
+
+
+def _summed_to(vjp, shape):
+    return lambda g: _unbroadcast(vjp(g), shape)
+
+
+def _spread_to(jvp, shape):
+    return lambda t: np.broadcast_to(jvp(t), shape)
+
+
+def _operand(op, a, b):
+    """``b`` as a Value, checking that it broadcasts with ``a``."""
+    b = _as_value(b)
+    _broadcast_shape(op, a.data, b.data)
+    return b
+
+
+def _power(base, exponent):
+    """base ** exponent with a Value exponent: e^(exponent · ln base)."""
+    _broadcast_shape("pow", base.data, exponent.data)
+    if np.any(base.data <= 0):
+        raise ValueError(
+            "pow with a Value exponent is e^(b ln a), so it needs a "
+            f"positive base; got a smallest entry of {base.data.min():g}")
+    return exp(log(base) * exponent)
+
+
+def _require_scalar(node, op):
+    if node.data.shape != ():
+        raise ValueError(
+            f"{op} needs a scalar output, shape (); got shape "
+            f"{node.data.shape}: reduce it first, e.g. with .sum()")
+
+
+def _check_seeds(seeds, order):
+    # An input the output does not use may be seeded (its tangent goes
+    # nowhere); an intermediate node may not: its tangent is computed.
+    for node, tangent in seeds.items():
+        if not isinstance(node, Value) or node.parents:
+            raise ValueError(
+                "seeds must map input Values to tangents; got a key "
+                f"{node!r} that is not an input")
+        if np.shape(tangent) not in ((), node.data.shape):
+            raise ValueError(
+                f"the seed for {node.name or 'an input'} must have its "
+                f"shape {node.data.shape} (or be a number); got shape "
+                f"{np.shape(tangent)}")
+
+
+def _op_name(node):
+    if node.op == "input":
+        return f"input {node.name}" if node.name else "input"
+    return node.op
+
+
+def _constant_name(array):
+    array = np.asarray(array)
+    return f"{float(array):g}" if array.ndim == 0 else f"const{array.shape}"
 
 
 def _as_value(x):

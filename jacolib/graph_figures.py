@@ -24,15 +24,20 @@ _SYMBOLS = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "neg": "−",
 
 
 def layout(output):
-    """{node id: (x, y)}: x the depth, y spread evenly within a layer."""
+    """{node id: (x, y)}: x the depth, and within a layer the nodes
+    ordered by the mean height of their parents (fewer crossing edges),
+    spread evenly around 0."""
     order = [n for n in graph.topological_order(output) if n.op != "const"]
     depth = {}
     for node in order:
         depths = [depth[p.id] for p in node.parents if p.id in depth]
         depth[node.id] = 1 + max(depths) if depths else 0
     positions = {}
-    for x in set(depth.values()):
+    for x in sorted(set(depth.values())):
         column = [n for n in order if depth[n.id] == x]
+        column.sort(key=lambda n: -np.mean(
+            [positions[p.id][1] for p in n.parents if p.id in positions]
+            or [0.0]))
         for row, node in enumerate(column):
             positions[node.id] = (x, (len(column) - 1) / 2 - row)
     return positions
@@ -63,9 +68,10 @@ class GraphPicture:
     a new figure (a live panel's budget).
     """
 
-    box_width, box_height = 0.84, 0.66  # layers are 1 apart, rows too
+    box_height = 0.66  # layers are 1 apart, rows too
 
-    def __init__(self, output, ax):
+    def __init__(self, output, ax, fontsize=10, box_width=0.84):
+        self.box_width, self.fontsize = box_width, fontsize
         self.output, self.ax = output, ax
         self.names = graph.node_names(output)
         self.positions = layout(output)
@@ -79,16 +85,20 @@ class GraphPicture:
                 self.box_width, self.box_height, zorder=3,
                 boxstyle="round,pad=0,rounding_size=0.06"))
             self.labels[node.id] = ax.text(x, y, "", ha="center",
-                                           va="center", fontsize=10,
-                                           zorder=4)
+                                           va="center", zorder=4,
+                                           fontsize=self.fontsize)
         self.arrows = {}
         for node in self.nodes:
-            for parent in node.parents:
+            for copy, parent in enumerate(node.parents):
                 if parent.id in self.boxes:
                     start, end = self._border_points(parent.id, node.id)
-                    self.arrows[parent.id, node.id] = ax.add_patch(
+                    # A parent used twice (x * x) gets two curved edges.
+                    bend = 0.25 * (copy - 0.5) * (
+                        node.parents.count(parent) > 1)
+                    self.arrows[parent.id, node.id, copy] = ax.add_patch(
                         FancyArrowPatch(start, end, zorder=2,
-                                        mutation_scale=12))
+                                        mutation_scale=12,
+                                        connectionstyle=f"arc3,rad={bend}"))
         xs, ys = zip(*self.positions.values())
         ax.set_xlim(min(xs) - 0.55, max(xs) + 0.55)
         ax.set_ylim(min(ys) - 0.5, max(ys) + 0.5)
@@ -125,7 +135,7 @@ class GraphPicture:
                 (BLUE if is_done else GREY),
                 linewidth=2.6 if is_current else 1.2,
                 linestyle="-" if is_current or is_done else "--")
-        for (_, child), arrow in self.arrows.items():
+        for (_, child, _), arrow in self.arrows.items():
             flowing = child == current
             arrow.set(arrowstyle="<|-" if flowing else "-|>",
                       color=ORANGE if flowing else GREY,
@@ -134,10 +144,13 @@ class GraphPicture:
                 *self.labels.values()]
 
 
-def draw(output, ax, adjoints=None, current=None, done=()):
+def draw(output, ax, adjoints=None, current=None, done=(), fontsize=10,
+         box_width=0.84):
     """Draw the graph of ``output`` on ``ax`` (see ``GraphPicture.show``
-    for the meaning of the arguments). Returns the GraphPicture."""
-    picture = GraphPicture(output, ax)
+    for the meaning of the arguments; a wide graph needs a smaller
+    ``fontsize`` or a wider ``box_width``, at most 0.95). Returns the
+    GraphPicture."""
+    picture = GraphPicture(output, ax, fontsize, box_width)
     picture.show(adjoints, current, done)
     return picture
 
@@ -147,7 +160,8 @@ class BackwardSweepScene:
 
     Step 0 shows the forward pass done and the seed ā = 1 at the
     output; step k has sent the adjoints of the last k nodes (in reverse
-    topological order) back to their parents. Use it as a LivePanel
+    topological order) back to their parents: those k are processed
+    (solid border), and their adjoints final. Use it as a LivePanel
     scene: ``LivePanel(BackwardSweepScene.of(output, title), step=...)``.
     """
 

@@ -45,6 +45,9 @@ STATIC_NOTE = ("On this static page the figure is drawn at the default "
 FRAMES_NOTE = ("On this static page only the <b>{}</b> slider moves, "
                "through figures drawn in advance at the other controls' "
                "defaults. To move them all, run the page: " + HOW_TO_RUN)
+ONLY_FRAMES_NOTE = ("On this static page the <b>{}</b> slider moves through "
+                    "figures drawn in advance. To compute them live, run "
+                    "the page: " + HOW_TO_RUN)
 # Hidden by its inline style wherever the notebook runs (JupyterLab,
 # Colab), where the controls work and the note would mislead; the
 # book's own stylesheet (book/_static_local/jacolib.css) shows it.
@@ -212,9 +215,13 @@ class LivePanel:
         self.redraw()
 
     def _layout(self):
-        text = (FRAMES_NOTE.format(html.escape(
-                    self.controls[self.frame_name].description))
-                if self.frame_name else STATIC_NOTE)
+        if self.frame_name:
+            template = (ONLY_FRAMES_NOTE if len(self.controls) == 1
+                        else FRAMES_NOTE)
+            text = template.format(html.escape(
+                self.controls[self.frame_name].description))
+        else:
+            text = STATIC_NOTE
         note = widgets.HTML(NOTE_HTML.format(text))
         for name, control in self.controls.items():
             if name != self.frame_name:

@@ -1,6 +1,8 @@
 """jacolib.graph, the tiny reverse-mode engine, against torch.autograd on
 many random expressions, and its traces against Baydin et al.'s table."""
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -108,6 +110,48 @@ def random_expression_torch(seed, arrays):
     return (last * other).sum() + last.max()
 
 
+def broadcasting_expression(seed, n_ops=10):
+    """Random elementwise ops on inputs of shapes (4, 1), (1, 3), () and
+    (3,), which broadcast against each other; engine and torch."""
+    rng = np.random.default_rng(seed)
+    arrays = [rng.normal(size=shape) for shape in [(4, 1), (1, 3), (), (3,)]]
+    ours = [g.Value(a) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    pool = list(zip(ours, theirs))
+    for _ in range(n_ops):
+        names = sorted(BINARY) if rng.random() < 0.6 else sorted(UNARY)
+        table = BINARY if names[0] in BINARY else UNARY
+        ours_fn, torch_fn = table[rng.choice(names)]
+        picks = [pool[i] for i in rng.integers(len(pool), size=2)]
+        if table is BINARY:
+            (a, ta), (b, tb) = picks
+            pool.append((ours_fn(a, b), torch_fn(ta, tb)))
+        else:
+            pool.append((ours_fn(picks[0][0]), torch_fn(picks[0][1])))
+    out, t_out = pool[-1][0].sum() + ours[0].sum(), \
+        pool[-1][1].sum() + theirs[0].sum()
+    return ours, theirs, arrays, out, t_out
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_broadcasting_adjoints_and_tangents_match_torch(seed):
+    ours, theirs, arrays, out, t_out = broadcasting_expression(seed)
+    out.backward()
+    expected = torch.autograd.grad(t_out, theirs, allow_unused=True)
+    for value, grad in zip(ours, expected):
+        if grad is not None:
+            np.testing.assert_allclose(value.grad, grad.numpy(),
+                                       rtol=1e-10, atol=1e-12)
+    rng = np.random.default_rng(seed + 1000)
+    tangents = [rng.normal(size=np.shape(a)) for a in arrays]
+    table = g.forward_trace(out, dict(zip(ours, tangents)))
+    # The JVP along the tangents is ⟨∇, tangents⟩ (one scalar output).
+    by_adjoints = sum(np.sum(v.grad * t) for v, t in zip(ours, tangents)
+                      if v.grad is not None)  # None: not in the graph
+    np.testing.assert_allclose(table.output_tangent, by_adjoints,
+                               rtol=1e-10, atol=1e-12)
+
+
 def test_a_node_used_twice_gets_the_sum_over_both_paths():
     x = g.Value(3.0, name="x")
     y = x * x + g.sin(x)  # x reaches y along three edges
@@ -206,11 +250,58 @@ def test_backward_steps_end_where_backward_ends():
         np.testing.assert_array_equal(adjoints[node.id], node.grad)
 
 
+def test_powers_with_numbers_or_values_on_either_side():
+    x = g.Value(1.5)
+    (2 ** x + x ** 0 + x ** np.array(2.0)).backward()
+    assert x.grad == pytest.approx(np.log(2) * 2 ** 1.5 + 0 + 3.0,
+                                   rel=1e-14)
+    zero = g.Value(0.0)
+    (zero ** 0).backward()
+    assert zero.grad == 0.0  # as torch: d(x⁰)/dx = 0, even at 0
+
+
+def test_trace_shows_only_the_adjoints_of_its_own_output():
+    x = g.Value(2.0, name="x")
+    z = x ** 2
+    z.backward()
+    (x * 3).backward()  # a later sweep of another output
+    rows = [row.split() for row in str(g.trace(z)).splitlines()]
+    assert rows[1] == ["a₀", "input", "x", "2.0000"]  # no stale adjoint
+    assert rows[2] == ["a₁", "pow", "2", "a₀", "4.0000", "1.0000"]
+
+
+def test_unnamed_inputs_and_constants_have_readable_names():
+    x = g.Value([1.0, 2.0])
+    table = str(g.trace((x * 0.5).sum()))
+    assert "input None" not in table
+    assert re.search(r"a₁ +mul +a₀, 0.5 +array\(2,\)", table)
+
+
+@pytest.mark.parametrize("seeds, message", [
+    (lambda x, y: {y: 1.0}, r"seeds must map input Values to tangents; "
+                            r"got a key Value\(3.0000\) that is not an "
+                            r"input"),
+    (lambda x, y: {x: np.ones(3)}, r"the seed for x must have its shape "
+                                   r"\(\) \(or be a number\); got shape "
+                                   r"\(3,\)"),
+])
+def test_forward_trace_refuses_bad_seeds(seeds, message):
+    x = g.Value(1.5, name="x")
+    y = x * 2
+    with pytest.raises(ValueError, match=message):
+        g.forward_trace(y + 1, seeds(x, y))
+
+
 @pytest.mark.parametrize("call, message", [
     (lambda: g.Value([1.0, 2.0]).backward(),
      r"backward needs a scalar output, shape \(\); got shape \(2,\)"),
     (lambda: g.Value([1.0, 2.0]) * g.Value([1.0, 2.0, 3.0]),
-     r"operands could not|do not broadcast"),
+     r"mul: shapes \(2,\) and \(3,\) do not broadcast"),
+    (lambda: g.Value([1.0, 2.0]) + np.ones(3),
+     r"add: shapes \(2,\) and \(3,\) do not broadcast"),
+    (lambda: g.Value(-2.0) ** g.Value(2.0),
+     r"pow with a Value exponent .* needs a positive base; got a "
+     r"smallest entry of -2"),
     (lambda: g.maximum(g.Value([1.0, 2.0]), g.Value([1.0, 2.0, 3.0])),
      r"maximum: shapes \(2,\) and \(3,\) do not broadcast"),
     (lambda: g.Value(np.ones((2, 3))) @ g.Value(np.ones(2)),

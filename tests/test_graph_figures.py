@@ -33,7 +33,7 @@ def test_arrows_start_and_end_on_the_box_borders():
     fig, ax = plt.subplots()
     picture = graph_figures.draw(baydin(), ax)
     half = np.array([picture.box_width, picture.box_height]) / 2
-    for (start, end) in picture.arrows:
+    for (start, end, _) in picture.arrows:
         a, b = picture._border_points(start, end)
         for point, centre in [(a, picture.positions[start]),
                               (b, picture.positions[end])]:
