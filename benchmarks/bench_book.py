@@ -9,11 +9,13 @@
 
 import ast
 import subprocess
+import warnings
 import sys
 import time
 from pathlib import Path
 
 import ipywidgets as widgets
+import matplotlib.pyplot as plt
 import nbformat
 
 import jacolib
@@ -27,22 +29,42 @@ CHAPTERS = sorted((ROOT / "book").glob("[0-9][0-9]_*.ipynb"))
 def notebook_panels():
     """Every live panel of the book, built by its chapter's own call.
 
-    The ``LivePanel(...)`` expression is read from the notebook and
-    evaluated after the chapter's import cell, so the bench times the
-    panel the reader gets, at its default size. Such a call may use the
-    chapter's imports and literals only.
+    The chapter's code cells run in order up to the panel's cell (the
+    hidden install cell and wall-clock timing cells excepted), then the
+    ``LivePanel(...)`` expression of that cell is evaluated, so the
+    bench times the panel the reader gets, at its default size.
     """
     for path in CHAPTERS:
-        cells = [c.source for c in nbformat.read(path, as_version=4).cells
-                 if c.cell_type == "code"]
+        cells = [c for c in nbformat.read(path, as_version=4).cells
+                 if c.cell_type == "code" and c.id != "install-jacolib"
+                 and not c.id.startswith("timing-")]
+        panels = [i for i, c in enumerate(cells) if "LivePanel(" in c.source]
         namespace = {}
-        exec(next(c for c in cells if "jacolib.setup()" in c), namespace)
-        for source in (c for c in cells if "LivePanel(" in c):
-            for node in ast.walk(ast.parse(source)):
-                if (isinstance(node, ast.Call)
-                        and getattr(node.func, "id", "") == "LivePanel"):
-                    call = ast.get_source_segment(source, node)
-                    yield path.stem, eval(call, namespace)
+        for cell in cells[:panels[-1] + 1] if panels else []:
+            if "LivePanel(" in cell.source:
+                yield path.stem, _panel_of(cell.source, namespace)
+            else:
+                _run_quietly(cell.source, namespace)
+
+
+def _panel_of(source, namespace):
+    """Run the panel's cell; its last expression is the panel."""
+    *body, last = ast.parse(source).body
+    if not (isinstance(last, ast.Expr) and "LivePanel(" in
+            ast.get_source_segment(source, last)):
+        raise ValueError("a panel's cell must end with LivePanel(...)")
+    _run_quietly(ast.Module(body=body, type_ignores=[]), namespace)
+    return eval(compile(ast.Expression(last.value), "<panel>", "eval"),
+                namespace)
+
+
+def _run_quietly(code, namespace):
+    if isinstance(code, ast.Module):
+        code = compile(code, "<cell>", "exec")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # e.g. plt.show() under Agg
+        exec(code, namespace)
+    plt.close("all")
 
 
 def control_positions(control):

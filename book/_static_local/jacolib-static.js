@@ -12,7 +12,8 @@
       ? root.querySelectorAll(".jacolib-kernel-only") : [];
     for (var i = 0; i < controls.length; i++) {
       var control = controls[i];
-      if (control.closest(".thebe-cell, .thebelab-cell")) { continue; }
+      if (control.inert ||
+          control.closest(".thebe-cell, .thebelab-cell")) { continue; }
       control.inert = true;
       control.setAttribute("aria-disabled", "true");
       control.setAttribute("title", TITLE);
@@ -20,14 +21,19 @@
   }
   function start() {
     deactivate(document);
-    new MutationObserver(function (changes) {
-      for (var i = 0; i < changes.length; i++) {
-        var added = changes[i].addedNodes;
-        for (var j = 0; j < added.length; j++) {
-          if (added[j].nodeType === 1) { deactivate(added[j].parentNode || added[j]); }
-        }
-      }
-    }).observe(document.body, { childList: true, subtree: true });
+    // The widget library adds a control's classes after it is in the
+    // page, so watch attributes too; one pass per frame is enough.
+    var pending = false;
+    new MutationObserver(function () {
+      if (pending) { return; }
+      pending = true;
+      window.requestAnimationFrame(function () {
+        pending = false;
+        deactivate(document);
+      });
+    }).observe(document.body, { childList: true, subtree: true,
+                                attributes: true,
+                                attributeFilter: ["class"] });
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
