@@ -52,3 +52,17 @@ def browser():
     driver = start_chromium()
     yield driver
     stop_chromium(driver)
+
+
+# Tests that share one expensive build run on one worker (pytest-xdist,
+# --dist loadgroup), so that each build happens once.
+SHARED_BUILDS = {"built_book": "book", "book_url": "book",
+                 "student_build": "student"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        groups = {SHARED_BUILDS[name] for name in item.fixturenames
+                  if name in SHARED_BUILDS}
+        for group in groups:
+            item.add_marker(pytest.mark.xdist_group(group))
