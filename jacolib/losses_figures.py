@@ -94,12 +94,12 @@ class LossField(anywidget.AnyWidget):
         return proposal.value
 
 
-def grid_points(half_width=2.0, n=GRID):
-    """The centres of an n x n grid of cells on [-h, h]², shape (n, n, 2).
-    With n odd the centre cell sits at 0: pass an even n, or shift the
-    grid, for a loss that divides by a norm."""
+def grid_points(half_width=2.0, n=GRID, offset=0.013):
+    """The centres of an n x n grid of cells on [-h, h]², moved by
+    ``offset``: shape (n, n, 2). With n odd a centre would sit at the
+    origin, where a loss that divides by |x| is undefined."""
     spacing = 2 * half_width / n
-    axis = -half_width + (np.arange(n) + 0.5) * spacing
+    axis = -half_width + (np.arange(n) + 0.5) * spacing + offset
     return np.stack(np.meshgrid(axis, axis), axis=-1)
 
 
@@ -122,14 +122,13 @@ class LossFieldScene:
     gradient descent on it. Redraws only the arrows and paths."""
 
     half_width, n_particles, n_steps = 2.0, 48, 40
-    offset = 0.013  # keep the grid off 0, where some losses are undefined
 
     def __init__(self, fig):
         fig.subplots_adjust(left=0.12, right=0.97, bottom=0.12, top=0.9)
         self.ax = fig.add_subplot()
         h = self.half_width
         self.ax.set(xlim=(-h, h), ylim=(-h, h), aspect="equal")
-        self.points = grid_points(h) + self.offset
+        self.points = grid_points(h)
         zeros = np.zeros(self.points.shape[:2])
         self.arrows = self.ax.quiver(
             self.points[..., 0], self.points[..., 1], zeros, zeros,
@@ -154,10 +153,11 @@ class LossFieldScene:
                                          self.points, wrt=wrt)
         spacing = 2 * self.half_width / GRID
         vectors = arrow_lengths(field.numpy(), spacing)
-        shown = show == "arrows"
-        self.arrows.set_UVC(*(vectors[..., k] * shown for k in (0, 1)))
-        self.paths.set_segments(
-            self._paths(fn, fixed, wrt) if not shown else [])
+        arrows = show == "arrows"
+        self.arrows.set_UVC(vectors[..., 0], vectors[..., 1])
+        self.arrows.set_visible(arrows)
+        self.paths.set_segments([] if arrows else
+                                self._paths(fn, fixed, wrt))
         self.marker.set_data([fixed[0]], [fixed[1]])
         held = "target y" if wrt == "x" else "prediction x"
         self.ax.set_xlabel(f"${wrt}_1$")
@@ -185,7 +185,7 @@ def plot_field(ax, loss, fixed, wrt="x", half_width=2.0, title=None,
                paths=None):
     """Arrows of −∇ ``loss`` on a 25x25 grid of ``ax``, the fixed point
     marked, and optional particle ``paths`` (steps, P, 2)."""
-    points = grid_points(half_width) + LossFieldScene.offset
+    points = grid_points(half_width)
     field, _ = losses.gradient_field(loss, torch.as_tensor(fixed),
                                      points, wrt=wrt)
     vectors = arrow_lengths(field.numpy(), 2 * half_width / GRID)
