@@ -4,9 +4,10 @@ no console error. Screenshots land in _build/screenshots/ to look at.
 """
 
 import pytest
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from browser import console_errors, press_on_slider, requested_urls, \
     slider_named
@@ -180,3 +181,53 @@ def test_exercise_solutions_start_folded(browser, book_url, page):
         assert "dropdown" in solution.get_attribute("class")
         body = solution.find_elements(By.CSS_SELECTOR, ".section, p")
         assert not any(element.is_displayed() for element in body[1:])
+
+
+# --- chapter 5's field, computed in the page -------------------------------
+
+FIELD_PAGE = "book/05_loss_geometry"
+CAPTION = ".jacolib-field-caption"
+
+
+def field_state(browser):
+    canvas = browser.find_element(By.CSS_SELECTOR, ".jacolib-field canvas")
+    caption = browser.find_element(By.CSS_SELECTOR, CAPTION).text
+    return canvas, caption
+
+
+def test_the_field_moves_with_a_drag_and_the_keys_offline(browser,
+                                                          book_url):
+    requested_urls(browser)
+    load(browser, f"{book_url}/{FIELD_PAGE}.html")
+    WebDriverWait(browser, WAIT_SECONDS).until(lambda d: d.execute_script(
+        "const f = document.querySelector('.jacolib-field');"
+        "return f && f.dataset.fps"))
+    canvas, before = field_state(browser)
+    browser.execute_script("arguments[0].scrollIntoView()", canvas)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(SHOTS / "field_before_drag.png"))
+    # The target starts at (0.8, −0.6) on [−2, 2]²: drag it to about
+    # (−1, 1), the other side of the origin.
+    size = canvas.size["width"]
+    start = ((0.8 + 2) / 4 * size - size / 2, (2 + 0.6) / 4 * size - size / 2)
+    ActionChains(browser).move_to_element_with_offset(canvas, *start) \
+        .click_and_hold().move_by_offset(-0.45 * size, -0.4 * size) \
+        .release().perform()
+    WebDriverWait(browser, WAIT_SECONDS).until(
+        lambda d: field_state(d)[1] != before)
+    _, dragged = field_state(browser)
+    assert "target y = (-1." in dragged, dragged
+    browser.save_screenshot(str(SHOTS / "field_after_drag.png"))
+    canvas.send_keys(Keys.ARROW_RIGHT)  # focused by the drag: a key step
+    WebDriverWait(browser, WAIT_SECONDS).until(
+        lambda d: field_state(d)[1] != dragged)
+    loss = Select(browser.find_element(
+        By.CSS_SELECTOR, ".jacolib-field select[aria-label='loss']"))
+    loss.select_by_value("MSE")
+    WebDriverWait(browser, WAIT_SECONDS).until(
+        lambda d: "of MSE over" in field_state(d)[1])
+    assert console_errors(browser) == []
+    outside = [url for url in requested_urls(browser)
+               if url.split(":")[0] in ("http", "https", "ws", "wss")
+               and not url.startswith(book_url + "/")]
+    assert outside == []
