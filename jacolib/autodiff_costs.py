@@ -8,12 +8,20 @@ Two test problems, both torch float64 with fixed seeds:
   mean squared error on a fixed batch, as a function of one flat
   parameter vector w (the way an optimizer sees it).
 
-and four sweeps built on ``jacolib.timing``: ``jacobian_shape_sweep``
-(forward against reverse mode as the shape moves from tall to wide),
-``pass_count_sweep`` (P JVPs or VJPs made one call per pass, or batched
-by vmap into one call), ``hvp_cost_sweep`` (any set of methods as the
-parameter count grows) and ``hessian_build_sweep`` (H from n HVPs,
-looped or batched, against one HVP).
+and, built on ``jacolib.timing``, ``fixed_cost_split`` (each call's
+time, and the part of it that a problem with no arithmetic takes too)
+and four sweeps: ``jacobian_shape_sweep`` (forward against reverse mode
+as the shape moves from tall to wide), ``pass_count_sweep`` (P JVPs or
+VJPs made one call per pass, or batched by vmap into one call),
+``hvp_cost_sweep`` (any set of methods as the parameter count grows)
+and ``hessian_build_sweep`` (H from n HVPs, looped or batched, against
+one HVP).
+
+Each sweep times its whole grid of (size, method) calls in turns, round
+after round, so that a slow spell of a shared machine hits every size
+and method alike; and by default with ``timing.cpu_clock()``, the
+processor time of this process, which other programs do not add to
+(``clock=time.perf_counter`` times the wall clock instead).
 """
 
 from collections import namedtuple
@@ -28,13 +36,15 @@ from jacolib.validate import checked_by, require_count, require_flat, \
 __all__ = ["tanh_network", "mlp_loss", "JacobianCosts",
            "jacobian_shape_sweep", "looped_jvps", "batched_jvps",
            "looped_vjps", "batched_vjps", "PassCosts", "pass_count_sweep",
-           "HVPCosts", "hvp_cost_sweep", "looped_hessian",
+           "HVPCosts", "hvp_cost_sweep", "hvp_reverse_over_reverse",
+           "CostSplit", "fixed_cost_split", "looped_hessian",
            "HessianCosts", "hessian_build_sweep"]
 
 JacobianCosts = namedtuple("JacobianCosts", "n m forward reverse")
 PassCosts = namedtuple("PassCosts", "counts batched looped_counts looped")
 HVPCosts = namedtuple("HVPCosts", "n_params seconds")
 HessianCosts = namedtuple("HessianCosts", "n_params one_hvp looped batched")
+CostSplit = namedtuple("CostSplit", "seconds fixed")
 
 
 def tanh_network(n_in, n_out, n_hidden=200, seed=0):
@@ -78,7 +88,8 @@ def mlp_loss(n_in=100, n_hidden=500, n_out=100, batch=64, seed=0):
     return loss, net.n_params
 
 
-def jacobian_shape_sweep(n_values, n_plus_m=1010, n_hidden=200, repeats=5):
+def jacobian_shape_sweep(n_values, n_plus_m=1010, n_hidden=200, repeats=5,
+                         clock=None):
     """Time J by forward and by reverse mode, n + m held fixed.
 
     For each n in ``n_values`` the map is ``tanh_network(n, m)`` with
@@ -100,7 +111,8 @@ def jacobian_shape_sweep(n_values, n_plus_m=1010, n_hidden=200, repeats=5):
         return {"forward": lambda: autodiff.jacobian(f, x, mode="fwd"),
                 "reverse": lambda: autodiff.jacobian(f, x, mode="rev")}
 
-    seconds = timing.scaling_sweep(make_fns, n_values, repeats=repeats)
+    seconds = timing.scaling_sweep(make_fns, n_values, repeats=repeats,
+                                   clock=_clock(clock), across_sizes=True)
     return JacobianCosts(n_values, n_plus_m - n_values,
                          seconds["forward"], seconds["reverse"])
 
@@ -158,7 +170,7 @@ def batched_vjps(f, x, cotangents):
 
 
 def pass_count_sweep(counts, looped_counts, n=505, m=505, n_hidden=200,
-                     repeats=5):
+                     repeats=5, clock=None):
     """Median seconds of P JVPs and of P VJPs, batched and looped.
 
     The map is ``tanh_network(n, m)`` (n + m = 1010 by default, so a
@@ -166,7 +178,8 @@ def pass_count_sweep(counts, looped_counts, n=505, m=505, n_hidden=200,
     directions and cotangents are random. Batched: one vmap call for all
     P (as ``autodiff.jacobian`` does); looped: one call per pass, timed
     only at ``looped_counts`` (a looped JVP costs about a millisecond
-    here). Returns PassCosts(counts, batched, looped_counts, looped),
+    here). All (style, mode, P) calls are timed in turns, round after
+    round. Returns PassCosts(counts, batched, looped_counts, looped),
     ``batched`` and ``looped`` {"JVPs": seconds, "VJPs": seconds}.
     """
     counts, looped_counts = list(counts), list(looped_counts)
@@ -181,20 +194,26 @@ def pass_count_sweep(counts, looped_counts, n=505, m=505, n_hidden=200,
     cotangents = torch.randn(largest, m, generator=generator,
                              dtype=torch.float64)
 
-    def sweep(jvps, vjps, sizes):
-        return timing.scaling_sweep(
-            lambda p: {"JVPs": _bind(jvps, f, x, directions[:p]),
-                       "VJPs": _bind(vjps, f, x, cotangents[:p])},
-            sizes, repeats=repeats)
+    products = {("batched", "JVPs"): (batched_jvps, directions, counts),
+                ("batched", "VJPs"): (batched_vjps, cotangents, counts),
+                ("looped", "JVPs"): (looped_jvps, directions, looped_counts),
+                ("looped", "VJPs"): (looped_vjps, cotangents, looped_counts)}
+    grid = {(style, mode, p): _bind(fn, f, x, rows[:p])
+            for (style, mode), (fn, rows, sizes) in products.items()
+            for p in sizes}
+    seconds = timing.interleaved_median_seconds(grid, repeats, warmup=1,
+                                                clock=_clock(clock))
 
-    return PassCosts(np.array(counts),
-                     sweep(batched_jvps, batched_vjps, counts),
-                     np.array(looped_counts),
-                     sweep(looped_jvps, looped_vjps, looped_counts))
+    def column(style, sizes):
+        return {mode: np.array([seconds[style, mode, p] for p in sizes])
+                for mode in ("JVPs", "VJPs")}
+
+    return PassCosts(np.array(counts), column("batched", counts),
+                     np.array(looped_counts), column("looped", looped_counts))
 
 
 def hvp_cost_sweep(methods, hidden_sizes, n_in=20, n_out=10, batch=64,
-                   repeats=5):
+                   repeats=5, clock=None):
     """Time each method on ``mlp_loss`` at several hidden widths.
 
     ``methods`` is {name: fn(loss, w, v)}; each is called on the loss of
@@ -207,16 +226,47 @@ def hvp_cost_sweep(methods, hidden_sizes, n_in=20, n_out=10, batch=64,
     n_params = []
 
     def make_fns(n_hidden):
-        loss, n = mlp_loss(n_in, int(n_hidden), n_out, batch)
-        n_params.append(n)
-        generator = torch.Generator().manual_seed(1)
-        w = 0.3 * torch.randn(n, generator=generator, dtype=torch.float64)
-        v = torch.randn(n, generator=generator, dtype=torch.float64)
+        loss, w, v = _mlp_problem(n_in, n_hidden, n_out, batch)
+        n_params.append(w.numel())
         return {name: _bind(method, loss, w, v)
                 for name, method in methods.items()}
 
-    seconds = timing.scaling_sweep(make_fns, hidden_sizes, repeats=repeats)
+    seconds = timing.scaling_sweep(make_fns, hidden_sizes, repeats=repeats,
+                                   clock=_clock(clock), across_sizes=True)
     return HVPCosts(np.array(n_params), seconds)
+
+
+@checked_by(lambda loss, w, v: require_flat("w", w))
+def hvp_reverse_over_reverse(loss, w, v):
+    """H v by reverse mode only: the gradient of w -> <grad loss(w), v>.
+
+    (Chapter 3's exercise ex-rev-rev writes it by hand.)
+    """
+    return torch.func.grad(lambda w: torch.func.grad(loss)(w) @ v)(w)
+
+
+def fixed_cost_split(methods, problem, empty_problem, repeats=15,
+                     clock=None):
+    """Each method's median seconds, and an estimate of its fixed cost.
+
+    ``methods`` is {name: fn(loss, w, v)}; ``problem`` and
+    ``empty_problem`` are (loss, w, v). The empty problem makes the same
+    calls with next to no arithmetic (``mlp_loss(1, 1, 1, batch=1)``),
+    so its time is what a call costs whatever the size: building the
+    transforms, dispatching each operation. All calls on both problems
+    are timed in turns. Returns CostSplit(seconds, fixed), two dicts
+    {name: seconds}.
+    """
+    if not methods:
+        raise ValueError("methods must hold at least one method; got none")
+    calls = {(name, which): _bind(method, *args)
+             for name, method in methods.items()
+             for which, args in (("full", problem),
+                                 ("empty", empty_problem))}
+    seconds = timing.interleaved_median_seconds(calls, repeats, warmup=1,
+                                                clock=_clock(clock))
+    return CostSplit({name: seconds[name, "full"] for name in methods},
+                     {name: seconds[name, "empty"] for name in methods})
 
 
 # --- H from n HVPs: looped or batched -----------------------------------
@@ -230,27 +280,43 @@ def looped_hessian(loss, w):
 
 
 def hessian_build_sweep(hidden_sizes, n_in=20, n_out=10, batch=64,
-                        repeats=5):
+                        repeats=5, clock=None):
     """Seconds of one HVP, of H from n looped HVPs, and of H batched.
 
     On ``mlp_loss`` at each hidden width (n parameters): ``one_hvp`` is
     ``autodiff.hvp``, ``looped`` is ``looped_hessian`` (n HVP calls) and
     ``batched`` is ``autodiff.hessian`` (n HVPs in one vmap call), the
-    three timed in turns, medians over ``repeats`` runs. Returns
-    HessianCosts(n_params, one_hvp, looped, batched), arrays of seconds.
+    three at every width timed in turns, medians over ``repeats``
+    rounds. Returns HessianCosts(n_params, one_hvp, looped, batched),
+    arrays of seconds.
     """
-    rows = []
-    for n_hidden in hidden_sizes:
-        loss, n = mlp_loss(n_in, int(n_hidden), n_out, batch)
-        generator = torch.Generator().manual_seed(1)
-        w = 0.3 * torch.randn(n, generator=generator, dtype=torch.float64)
-        v = torch.randn(n, generator=generator, dtype=torch.float64)
-        seconds = timing.interleaved_median_seconds(
-            [_bind(autodiff.hvp, loss, w, v),
-             _bind(looped_hessian, loss, w),
-             _bind(autodiff.hessian, loss, w)], repeats=repeats, warmup=1)
-        rows.append((n, *seconds))
-    return HessianCosts(*(np.array(column) for column in zip(*rows)))
+    n_params = []
+
+    def make_fns(n_hidden):
+        loss, w, v = _mlp_problem(n_in, n_hidden, n_out, batch)
+        n_params.append(w.numel())
+        return {"one_hvp": _bind(autodiff.hvp, loss, w, v),
+                "looped": _bind(looped_hessian, loss, w),
+                "batched": _bind(autodiff.hessian, loss, w)}
+
+    seconds = timing.scaling_sweep(make_fns, hidden_sizes, repeats=repeats,
+                                   clock=_clock(clock), across_sizes=True)
+    return HessianCosts(np.array(n_params), seconds["one_hvp"],
+                        seconds["looped"], seconds["batched"])
+
+
+def _clock(clock):
+    # CPU time by default: this chapter's sweeps run on shared machines.
+    return clock if clock is not None else timing.cpu_clock()
+
+
+def _mlp_problem(n_in, n_hidden, n_out, batch):
+    """``mlp_loss`` of that width, a fixed random w and direction v."""
+    loss, n = mlp_loss(n_in, int(n_hidden), n_out, batch)
+    generator = torch.Generator().manual_seed(1)
+    w = 0.3 * torch.randn(n, generator=generator, dtype=torch.float64)
+    v = torch.randn(n, generator=generator, dtype=torch.float64)
+    return loss, w, v
 
 
 def _bind(fn, *args):

@@ -1,4 +1,6 @@
-"""Chapter 3's figures: the JVP/VJP live panel and the cost plots.
+"""Chapter 3's figures: the JVP/VJP live panel (``JvpVjpField`` in the
+browser, on the page; ``JvpVjpScene``, its matplotlib twin, in the
+kernel) and the cost plots.
 
 The panel's map is a smooth warp of the plane,
 
@@ -10,18 +12,28 @@ det J = 1 - 0.3 x1 cos(1.5 x2) >= 0.4 on the panel's square |xi| <= 2:
 the warp folds nothing there.
 """
 
+import itertools
+import re
+from pathlib import Path
+
+import anywidget
 import numpy as np
 import torch
+import traitlets
 from matplotlib.collections import LineCollection
 
 from jacolib import autodiff
-from jacolib.plotting import PALETTE
+from jacolib.plotting import LINESTYLES, PALETTE
 
-__all__ = ["warp", "warp_jacobian", "JvpVjpScene",
+__all__ = ["warp", "warp_jacobian", "JvpVjpScene", "JvpVjpField",
            "plot_jacobian_costs", "plot_pass_costs", "plot_hvp_costs",
            "plot_hessian_costs"]
 
 BLUE, ORANGE, GREEN = PALETTE[0], PALETTE[1], PALETTE[2]
+# The palette's colours with their dashes, less its yellow, too faint on
+# white for a thin line.
+_LINE_STYLES = [(color, dash) for color, dash in zip(PALETTE, LINESTYLES)
+                if color != "#F0E442"]
 LIMIT = 2.0  # the panel's input square is [-LIMIT, LIMIT]^2
 
 
@@ -52,12 +64,12 @@ class JvpVjpScene:
     """Push a direction forward, pull a covector back, through ``warp``.
 
     Left, the input plane: the point x, a unit direction v (blue) and
-    the pull-back J^T u (orange), over the curves where <u, f(x)> is
-    constant; J^T u is normal to them, being the gradient of <u, f>.
+    the pull-back J^⊤u (orange), over the curves where <u, f(x)> is
+    constant; J^⊤u is normal to them, being the gradient of <u, f>.
     Right, the output plane: the warped grid, the image of the line
     x + t v (a curve whose tangent at f(x) is J v, blue), the covector u
     (orange) and its straight level lines <u, z> = const. The title
-    shows <u, J v> and <J^T u, v>, computed separately: always equal.
+    shows <u, J v> and <J^⊤u, v>, computed separately: always equal.
     """
 
     level_spacing = 0.5
@@ -74,7 +86,7 @@ class JvpVjpScene:
         self._grid_lines(self.ax_out, ticks, transform=warp)
         self.ax_in.set(xlim=self.input_limits, ylim=self.input_limits,
                        xlabel="$x_1$", ylabel="$x_2$",
-                       title="input: $x$, $v$ and the pull-back $J^T u$")
+                       title=r"input: $x$, $v$ and the pull-back $J^\top u$")
         self.ax_out.set(xlim=self.output_limits, ylim=self.output_limits,
                         xlabel="$z_1$", ylabel="$z_2$",
                         title="output: $f(x)$, $Jv$ and the covector $u$")
@@ -118,7 +130,7 @@ class JvpVjpScene:
                        for ax in (self.ax_in, self.ax_in, self.ax_out,
                                   self.ax_out)]
         # Drawn over the moving lines, so they need an opaque frame.
-        self.legends = [ax.legend(loc="upper left", fontsize=8,
+        self.legends = [ax.legend(loc="upper left", fontsize=10,
                                   frameon=True, framealpha=0.9)
                         for ax in (self.ax_in, self.ax_out)]
 
@@ -133,11 +145,19 @@ class JvpVjpScene:
         self._draw_output_side(x, z, v, j_v, u)
         self.duality_text.set_text(
             rf"$\langle u, Jv\rangle$ = {u @ j_v:+.3f}     "
-            rf"$\langle J^T u, v\rangle$ = {jt_u @ v:+.3f}")
+            rf"$\langle J^\top u, v\rangle$ = {jt_u @ v:+.3f}")
         return [self.level_curves, self.levels_out, self.line_in,
                 self.line_out, self.arrows_in, self.arrows_out,
                 self.point_in, self.point_out, *self.labels,
                 *self.legends, self.duality_text]
+
+    def describe(self, x1, x2, v_angle, u_angle):
+        """The figure in words at these values, for its text alternative.
+
+        From the closed forms (``warp``, ``warp_jacobian``): a few
+        microseconds, and it never raises.
+        """
+        return describe_jvp_vjp(x1, x2, v_angle, u_angle)
 
     def _draw_input_side(self, x, v, jt_u, u):
         t = np.linspace(-1.0, 1.0, 2)
@@ -146,7 +166,7 @@ class JvpVjpScene:
         self.arrows_in.set_offsets([x, x])
         self.arrows_in.set_UVC([v[0], jt_u[0]], [v[1], jt_u[1]])
         self._place_label(self.labels[0], x, v, "$v$")
-        self._place_label(self.labels[1], x, jt_u, "$J^Tu$")
+        self._place_label(self.labels[1], x, jt_u, r"$J^\top u$")
         if self.level_curves is not None:
             self.level_curves.remove()
         # Level sets of x -> <u, f(x)>, at the levels of the right side.
@@ -196,17 +216,120 @@ class JvpVjpScene:
         label.set_text(text)
 
 
+WEB = Path(__file__).resolve().parent / "web"
+
+
+def _esm_source():
+    """The widget's module: the maths, then the widget that imports it,
+    as one file (a page with no server can load only one)."""
+    maths = (WEB / "jvp_vjp_maths.mjs").read_text()
+    widget = (WEB / "jvp_vjp_widget.mjs").read_text()
+    importing = re.compile(r'^import \{[^}]*\} from "\./jvp_vjp_maths'
+                           r'\.mjs";\n', re.MULTILINE)
+    if len(importing.findall(widget)) != 1:
+        raise RuntimeError("jvp_vjp_widget.mjs must import "
+                           "jvp_vjp_maths.mjs in one line")
+    return maths + "\n" + importing.sub("", widget)
+
+
+CSS = """
+.jacolib-jvp { font-size: 0.9rem; }
+.jacolib-jvp-controls { display: flex; flex-wrap: wrap; gap: 0.4rem 1.2rem;
+  align-items: center; margin-bottom: 0.4rem; }
+.jacolib-jvp-controls span { display: inline-block; min-width: 3.2em; }
+.jacolib-jvp canvas { border: 1px solid #ccc; display: block;
+  max-width: 100%; height: auto !important; }
+.jacolib-jvp :focus-visible { outline: 3px solid #c45a00;
+  outline-offset: 2px; }
+@media print { .jacolib-jvp-controls { display: none; }
+  .jacolib-jvp canvas { border: none; } }
+"""
+
+
+class JvpVjpField(anywidget.AnyWidget):
+    """``JvpVjpScene`` computed and drawn in the browser: every control
+    (the point x = (x1, x2), the angles of v and u in degrees) works on
+    the static page, without a kernel. The maths is
+    jacolib/web/jvp_vjp_maths.mjs, tested against ``warp``,
+    ``warp_jacobian`` and ``describe_jvp_vjp``; the canvas's text
+    alternative is ``describe_jvp_vjp`` at the current values."""
+
+    _esm = traitlets.Unicode(_esm_source()).tag(sync=True)
+    _css = traitlets.Unicode(CSS).tag(sync=True)
+    x1 = traitlets.Float(0.8).tag(sync=True)
+    x2 = traitlets.Float(-0.5).tag(sync=True)
+    v_angle = traitlets.Float(30.0).tag(sync=True)
+    u_angle = traitlets.Float(120.0).tag(sync=True)
+
+    @traitlets.validate("x1", "x2")
+    def _on_the_square(self, proposal):
+        if not -LIMIT <= proposal.value <= LIMIT:
+            raise traitlets.TraitError(
+                f"{proposal.trait.name} must lie in [-{LIMIT:g}, "
+                f"{LIMIT:g}]; got {proposal.value!r}")
+        return proposal.value
+
+    @traitlets.validate("v_angle", "u_angle")
+    def _an_angle(self, proposal):
+        if not 0 <= proposal.value <= 360:
+            raise traitlets.TraitError(
+                f"{proposal.trait.name} must lie in [0, 360] degrees; "
+                f"got {proposal.value!r}")
+        return proposal.value
+
+    def describe(self):
+        """The canvas's text alternative at the current values."""
+        return describe_jvp_vjp(self.x1, self.x2, self.v_angle,
+                                self.u_angle)
+
+
 def _unit(angle_in_degrees):
     angle = np.deg2rad(angle_in_degrees)
     return np.array([np.cos(angle), np.sin(angle)])
 
 
+def describe_jvp_vjp(x1, x2, v_angle, u_angle):
+    """One or two sentences saying what the panel shows at these values,
+    with the vectors it draws: the text alternative of its image."""
+    x = np.array([x1, x2], dtype=float)
+    v, u = _unit(v_angle), _unit(u_angle)
+    J = warp_jacobian(x)
+    j_v, jt_u = J @ v, J.T @ u
+    return (f"Left, the input plane: at x = {_pair(x)} the unit "
+            f"direction v at {_degrees(v_angle)}° and the pull-back "
+            f"Jᵀu = {_pair(jt_u)}, normal to the thick curve where "
+            f"⟨u, f⟩ is constant. Right, the output plane: at f(x) = "
+            f"{_pair(warp(x))} the push-forward Jv = {_pair(j_v)} and the "
+            f"unit covector u at {_degrees(u_angle)}°; ⟨u, Jv⟩ = "
+            f"⟨Jᵀu, v⟩ = {_number(u @ j_v, 3, sign=True)}.")
+
+
+def _number(value, digits=2, sign=False):
+    """``value`` to ``digits`` decimals with a true minus sign, and no
+    "−0.00" for a value that rounds to zero."""
+    text = f"{float(value):{'+' if sign else ''}.{digits}f}"
+    if float(text) == 0:
+        text = text.replace("-", "+" if sign else "")
+    return text.replace("-", "−")
+
+
+def _pair(vector):
+    return f"({_number(vector[0])}, {_number(vector[1])})"
+
+
+def _degrees(angle):
+    return f"{float(angle):g}"
+
+
 # --- cost plots -------------------------------------------------------------
 
-def plot_jacobian_costs(axes, costs):
+def plot_jacobian_costs(axes, costs, fits=None):
     """Left: J's time against n at fixed n + m; right: against passes.
 
     ``costs`` is ``autodiff_costs.jacobian_shape_sweep``'s result.
+    ``fits={"forward": fit, "reverse": fit}``, each a
+    ``timing.affine_fit`` of that mode's time against its passes P,
+    adds the lines t_call + P t_pass to the right panel, from P = 0.
     """
     ax_shape, ax_passes = axes
     forward_ms, reverse_ms = 1e3 * costs.forward, 1e3 * costs.reverse
@@ -217,10 +340,22 @@ def plot_jacobian_costs(axes, costs):
                  ylabel="time for the full $J$ (ms)",
                  title="tall $J$ (left) to wide $J$ (right)")
     ax_shape.legend()
-    ax_passes.plot(costs.n, forward_ms, "o-", label="forward, $n$ passes")
-    ax_passes.plot(costs.m, reverse_ms, "s-", label="reverse, $m$ passes")
-    ax_passes.set(xlabel="number of passes", ylabel="time (ms)",
+    ax_passes.plot(costs.n, forward_ms, "o-", color=BLUE,
+                   label="forward, $n$ passes")
+    ax_passes.plot(costs.m, reverse_ms, "s-", color=ORANGE,
+                   label="reverse, $m$ passes")
+    # Dotted and dashed: the two fits differ by more than their colour.
+    for mode, color, style in (("forward", BLUE, ":"),
+                               ("reverse", ORANGE, "--")):
+        if fits is not None:
+            passes = np.array([0, max(costs.n.max(), costs.m.max())])
+            line = 1e3 * (fits[mode].fixed + passes * fits[mode].per_unit)
+            ax_passes.plot(passes, line, style, color=color, lw=1.4,
+                           label=f"{mode}, fit "
+                                 r"$t_{\mathrm{call}} + P\,t_{\mathrm{pass}}$")
+    ax_passes.set(xlabel="number of passes $P$", ylabel="time (ms)",
                   title="time grows with the number of passes")
+    ax_passes.set_xlim(left=0)
     ax_passes.legend()
     for ax in axes:
         ax.set_ylim(bottom=0)
@@ -248,39 +383,49 @@ def plot_pass_costs(ax, costs):
     return ax
 
 
-def plot_hvp_costs(ax, costs, markers="o^sDv"):
+def plot_hvp_costs(ax, costs, markers="o^sDvPX<>"):
     """Median time of each method against the parameter count, log-log.
 
-    ``costs`` is ``autodiff_costs.hvp_cost_sweep``'s result.
+    ``costs`` is ``autodiff_costs.hvp_cost_sweep``'s result. Each method
+    has its own marker, and its colour with that colour's dash; the
+    markers repeat if there are more methods than markers.
     """
-    for (name, seconds), marker in zip(costs.seconds.items(), markers):
-        ax.loglog(costs.n_params, 1e3 * seconds, marker + "-", label=name)
+    styles = zip(itertools.cycle(markers), itertools.cycle(_LINE_STYLES))
+    for (name, seconds), (marker, (color, dash)) in zip(
+            costs.seconds.items(), styles):
+        ax.loglog(costs.n_params, 1e3 * seconds, marker=marker,
+                  color=color, linestyle=dash, label=name)
     ax.set(xlabel="number of parameters $n$", ylabel="time (ms)",
            title="cost against the number of parameters")
-    ax.legend()
+    # Below the axes, in two columns: inside, it would hide the lines.
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2)
     return ax
 
 
-def plot_hessian_costs(ax, costs, sweep=None):
+def plot_hessian_costs(ax, costs, sweep=None, family="",
+                       sweep_family=""):
     """The time of H in units of one HVP against n, log-log.
 
     ``costs`` is ``autodiff_costs.hessian_build_sweep``'s result; the
     dotted line is n, what n HVPs cost if each costs one HVP.
     ``sweep=(n_params, ratios)`` adds the batched H of a larger sweep
     (``hvp_cost_sweep``'s), over the n where the loop is too slow.
+    ``family`` and ``sweep_family`` name the MLPs of each in the legend
+    (they differ: the two sweeps are not one family of networks).
     """
     n = costs.n_params
     if sweep is not None:
         n = np.union1d(n, sweep[0])
     ax.loglog(n, n, ":", color="0.4", label="$n$ (the count of HVPs)")
     ax.loglog(costs.n_params, costs.looped / costs.one_hvp, "o-",
-              color=BLUE, label="$H$ from $n$ looped HVPs")
+              color=BLUE, label=_with_family("$n$ HVPs, looped", family))
     ax.loglog(costs.n_params, costs.batched / costs.one_hvp, "s--",
               color=ORANGE, mfc="white",
-              label="$H$ from $n$ HVPs in one vmap call")
+              label=_with_family("$n$ HVPs in one vmap call", family))
     if sweep is not None:
         ax.loglog(*sweep, "^--", color=GREEN, mfc="white",
-                  label="the same, in the sweep above")
+                  label=_with_family("$n$ HVPs in one vmap call",
+                                     sweep_family))
     ax.set(xlabel="number of parameters $n$",
            ylabel="time of $H$ / time of one HVP",
            title="building $H$: $n$ HVPs, looped or batched")
@@ -288,3 +433,7 @@ def plot_hessian_costs(ax, costs, sweep=None):
     ax.set_ylim(top=10 * ax.get_ylim()[1])
     ax.legend(loc="upper left")
     return ax
+
+
+def _with_family(label, family):
+    return f"{label} ({family})" if family else label

@@ -1,5 +1,6 @@
-"""Chapter 2: curvature. Taylor models, the Hessian, Gauss-Newton and
-the response Jacobian of an optimum.
+"""Chapter 2: curvature. Taylor models, the Hessian and its largest
+eigenvalue (by power iteration), Gauss-Newton and the response Jacobian
+of an optimum.
 
 Parameters are one flat vector ``w`` of shape (n,); losses are functions
 of it returning a scalar tensor. Everything is torch float64 and built on
@@ -22,6 +23,8 @@ TaylorModels = namedtuple(
 CGResult = namedtuple("CGResult", "x n_iter residual_norm converged")
 SpectrumSummary = namedtuple(
     "SpectrumSummary", "n n_near_zero n_negative smallest largest")
+PowerIteration = namedtuple("PowerIteration",
+                            "eigenvalue vector n_iter converged")
 
 STATIONARY_KINDS = ("minimum", "maximum", "saddle", "degenerate")
 
@@ -105,6 +108,42 @@ def spectrum_summary(eigenvalues, rel_tol=1e-3):
         int((eigenvalues.abs() <= threshold).sum()),
         int((eigenvalues < -threshold).sum()),
         eigenvalues.min().item(), eigenvalues.max().item())
+
+
+def _power_inputs(matvec, start, tol=1e-12, max_iter=500):
+    require_flat("start", start)
+    if not start.norm() > 0:
+        raise ValueError("start must be a nonzero vector")
+    product = matvec(start)
+    if not isinstance(product, torch.Tensor) \
+            or product.shape != start.shape:
+        raise ValueError(
+            f"matvec must map shape {tuple(start.shape)} to itself; "
+            f"got {describe(product)}")
+
+
+@checked_by(_power_inputs)
+def power_iteration(matvec, start, tol=1e-12, max_iter=500):
+    """The eigenvalue of largest |λ| of a symmetric A, given as matvec.
+
+    start: (n,), any vector not orthogonal to that eigenvector (the last
+    one found is a good start for a nearby matrix). Repeats v <- Av/‖Av‖
+    until the Rayleigh quotient vᵀAv moves by <= tol·|vᵀAv|. Returns
+    ``PowerIteration(eigenvalue, vector, n_iter, converged)``. The error
+    shrinks like (λ₂/λ₁)^(2k): fast when the top eigenvalue stands out.
+    """
+    vector = start / start.norm()
+    product = matvec(vector)
+    eigenvalue = vector @ product
+    for n_iter in range(1, max_iter + 1):
+        if product.norm() == 0:  # A v = 0: v is an eigenvector of 0
+            return PowerIteration(0.0, vector, n_iter, True)
+        vector = product / product.norm()
+        product = matvec(vector)  # one product per iteration
+        previous, eigenvalue = eigenvalue, vector @ product
+        if (eigenvalue - previous).abs() <= tol * eigenvalue.abs():
+            return PowerIteration(eigenvalue.item(), vector, n_iter, True)
+    return PowerIteration(eigenvalue.item(), vector, max_iter, False)
 
 
 def _symmetric_matrix(H, tol=1e-8):
@@ -252,14 +291,15 @@ def _objective_at_minimum(objective, w_star, theta):
 def response_jacobian(objective, w_star, theta):
     """Direct dw*/dθ = -H_ww⁻¹ H_wθ at a minimum w* of objective(w, θ).
 
-    w_star: (n,); theta: any shape (p numbers, a scalar λ is shape ()).
-    Materializes H_ww (n, n) and H_wθ (n, p) and solves: small problems.
-    Returns shape (n,) + theta.shape. Assumes ∇_w objective = 0 at w*.
+    w_star: (n,); theta: any shape, e.g. () for one ridge coefficient γ.
+    Materializes H_ww (n, n) and H_wθ (n, one column per entry of θ)
+    and solves: small problems. Returns shape (n,) + theta.shape.
+    Assumes ∇_w objective = 0 at w*.
     """
-    n, p = w_star.numel(), theta.numel()
+    n, n_theta = w_star.numel(), theta.numel()
     H_ww = hessian(objective, argnums=0)(w_star, theta)
     H_w_theta = jacfwd(grad(objective, argnums=0), argnums=1)(w_star, theta)
-    solution = torch.linalg.solve(H_ww, H_w_theta.reshape(n, p))
+    solution = torch.linalg.solve(H_ww, H_w_theta.reshape(n, n_theta))
     return -solution.reshape((n,) + tuple(theta.shape))
 
 

@@ -199,13 +199,52 @@ class BackwardSweepScene:
         self.caption.set_text(f"{self.title}: {caption}")
         return [*changed, self.caption]
 
+    def describe(self, step):
+        """The figure in words at ``step``, for its text alternative:
+        the node being processed, the adjoints so far, which are final.
+        A dictionary look-up per node; any step, even out of range,
+        is described as the nearest one."""
+        names = self.picture.names
+        last = len(self.steps)
+        step = int(min(max(step, 0), last))
+        if step == 0:
+            seed = names[self.output.id].replace("a", "ā", 1)
+            return (f"The computation graph of {self.title}, forward pass "
+                    f"done (step 0 of {last}): the seed {seed} = 1 at "
+                    "the output, every other adjoint 0.")
+        node, adjoints = self.steps[step - 1]
+        done = [n for n, _ in self.steps[:step]]
+        formula = _label(node, names).split("\n")[0]
+        action = ("sends its adjoint back to "
+                  + ", ".join(names[p.id] for p in node.parents
+                              if p.id in self.picture.boxes)
+                  if node.parents else "is an input: its adjoint is final")
+        so_far = ", ".join(
+            f"{names[n.id].replace('a', 'ā', 1)} = "
+            f"{graph._short(adjoints[n.id]).replace('-', '−')}"
+            for n in self.picture.nodes
+            if np.any(adjoints[n.id] != 0) or n in done)
+        return (f"The computation graph of {self.title}, step {step} of "
+                f"{last} of the reverse sweep: {formula} {action}. "
+                f"Adjoints so far: {so_far}; final at "
+                f"{', '.join(names[n.id] for n in done)}.")
 
-def draw_matrix(ax, matrix, title, row_label, column_label):
+
+def draw_matrix(ax, matrix, title, row_label, column_label,
+                colorbar=True):
     """A matrix as a grid of coloured cells, zeros white, values shown
-    when it is small enough to read them."""
+    when it is small enough to read them, and a colour bar whose ends
+    are labelled with the largest |entry|, so that the sign is not told
+    by colour alone."""
     matrix = np.asarray(matrix, dtype=np.float64)
     limit = max(np.abs(matrix).max(), 1e-12)
-    ax.imshow(matrix, cmap="RdBu_r", vmin=-limit, vmax=limit)
+    image = ax.imshow(matrix, cmap="RdBu_r", vmin=-limit, vmax=limit)
+    if colorbar:
+        bar = ax.figure.colorbar(image, ax=ax, shrink=0.8,
+                                 ticks=[-limit, 0, limit])
+        bar.ax.set_yticklabels([f"−{limit:.2g} (negative)", "0",
+                                f"+{limit:.2g} (positive)"])
+        bar.ax.tick_params(labelsize=8)
     if matrix.size <= 64:
         for (i, j), value in np.ndenumerate(matrix):
             dark = abs(value) > 0.6 * limit  # white text on dark cells

@@ -1,13 +1,20 @@
 """Chapter 1's figures: the live panel of gradient descent on a 2-D
-quadratic (``LearningRateScene``)."""
+quadratic, computed in the browser (``LearningRatePanel``: every
+control moves on the book's static page) or drawn by matplotlib in a
+kernel (``LearningRateScene``, for ``jacolib.widgets.LivePanel``). Both
+draw the same figure from the same numbers: the browser's maths
+(jacolib/web/gd_quadratic.mjs) is tested against jacolib.linreg."""
 
 import numpy as np
+import traitlets
 
 from jacolib import plotting
+from jacolib.front_end import PanelWidget, contour_colors, esm_bundle
 from jacolib.linreg import conditioned_quadratic, gd, per_axis_errors
 from jacolib.plotting import PALETTE
 
 BLUE, ORANGE, GREEN, BLACK = PALETTE[0], PALETTE[1], PALETTE[2], PALETTE[7]
+CONTOUR_LEVELS = np.geomspace(0.01, 20, 12)
 
 
 class LearningRateScene:
@@ -99,16 +106,63 @@ class LearningRateScene:
                 self.star, self.path_title, *self.error_lines,
                 self.flat_factor, self.alpha_line, *self.legends]
 
+    def describe(self, learning_rate, condition_number):
+        """The figure in words, for its text alternative."""
+        factors = np.abs(1 - learning_rate * np.array(
+            [1 / condition_number, 1.0]))
+        rho = factors.max()
+        verdict = ("the steep axis's error keeps its size: the path "
+                   "oscillates" if np.isclose(rho, 1) else
+                   f"both errors shrink, the slower one by a factor of "
+                   f"{rho:.2f} per step" if rho < 1 else
+                   f"the path diverges, its error growing by a factor of "
+                   f"{rho:.2f} per step")
+        return (f"Gradient descent on a quadratic with condition number "
+                f"{condition_number:g} at learning rate "
+                f"{learning_rate:.2f}: {verdict}. Left, the path over the "
+                f"contours; middle, the error per eigen-axis against the "
+                f"step; right, each axis's contraction factor against "
+                f"the learning rate.")
+
     def _redraw_contours(self, objective):
         if self.contours is not None:
             self.contours.remove()
         X, Y, _ = self.grid
         Z = objective.value(np.stack([X, Y], axis=-1))
         self.contours = self.ax_path.contour(
-            X, Y, Z, levels=np.geomspace(0.01, 20, 12), linewidths=0.8)
+            X, Y, Z, levels=CONTOUR_LEVELS, linewidths=0.8)
         return self.contours
 
 
 def _framed_legend(ax, loc):
     # Drawn over the moving lines, so it needs an opaque frame.
     return ax.legend(loc=loc, fontsize=9, frameon=True, framealpha=0.9)
+
+
+class LearningRatePanel(PanelWidget):
+    """Chapter 1's live panel in the browser: ``LearningRateScene``'s
+    figure, computed and drawn by the page itself, so that both sliders
+    move on the static book.
+
+    Controls: ``learning_rate`` α in [0.05, 2.5] and
+    ``condition_number`` κ in [1, 50]; the run's start, its number of
+    steps and the contour levels are the scene's (trait ``scene``).
+    The figure's text alternative is ``LearningRateScene.describe`` at
+    the current values, kept up to date by the page.
+    """
+
+    RANGES = {"learning_rate": (0.05, 2.5, 0.05),
+              "condition_number": (1.0, 50.0, 1.0)}
+    _esm = traitlets.Unicode(esm_bundle("gd_panel")).tag(sync=True)
+    learning_rate = traitlets.Float(1.5).tag(sync=True)
+    condition_number = traitlets.Float(10.0).tag(sync=True)
+    scene = traitlets.Dict({
+        "w0": LearningRateScene.w0.tolist(),
+        "n_steps": LearningRateScene.n_steps,
+        "levels": CONTOUR_LEVELS.tolist(),
+        "colors": contour_colors(CONTOUR_LEVELS),
+    }, read_only=True).tag(sync=True)
+
+    @traitlets.validate(*RANGES)
+    def _in_range(self, proposal):
+        return self._validate_control(proposal.trait.name, proposal.value)

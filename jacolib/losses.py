@@ -7,8 +7,11 @@ in both arguments. ``LOSSES`` names the ones the chapter and its panels
 show, each with its formula in LaTeX; ``gradient_field`` and ``flow``
 turn any of them into arrows and particle paths.
 
-A loss that divides by |x| or |y| is undefined where that norm is 0:
-it raises a ValueError naming the row, rather than returning NaN.
+A loss that divides by ‖x‖ or ‖y‖ is undefined where that norm is 0:
+it raises a ValueError naming the row, rather than returning NaN. The
+field of log ℓ (``gradient_field(..., log=True)``) is the exception: it
+is undefined on the zero set of ℓ, a ray or a curve that a grid may
+cross, so there it is NaN (no arrow) and defined everywhere else.
 """
 
 from collections import namedtuple
@@ -29,7 +32,7 @@ def mse(x, y):
 
 
 def cos_sim(x, y):
-    """⟨x, y⟩ / (|x| |y|) per row: the cosine of the angle."""
+    """⟨x, y⟩ / (‖x‖ ‖y‖) per row: the cosine of the angle."""
     return _inner(x, y) / (_norm(x, "x") * _norm(y, "y"))
 
 
@@ -39,11 +42,11 @@ def dot_sim(x, y):
 
 
 def gen_sim(x, y, nu):
-    """⟨x, y⟩ / (|x|^ν |y|^(2−ν)) per row, for 0 ≤ ν ≤ 2: ν = 0 is
+    """⟨x, y⟩ / (‖x‖^ν ‖y‖^(2−ν)) per row, for 0 ≤ ν ≤ 2: ν = 0 is
     dot_sim, ν = 1 is cos_sim."""
     if not 0 <= nu <= 2:
         raise ValueError(f"nu must lie in [0, 2]; got {nu!r}")
-    x_norm = _norm(x, "x") if nu > 0 else 1.0  # |x|^0 = 1, even at 0
+    x_norm = _norm(x, "x") if nu > 0 else 1.0  # ‖x‖^0 = 1, even at 0
     y_norm = _norm(y, "y") if nu < 2 else 1.0
     return _inner(x, y) / (x_norm ** nu * y_norm ** (2 - nu))
 
@@ -54,18 +57,20 @@ def sum_sim(x, y):
 
 
 def sign_mismatch(x, y):
-    """Σ_d max(0, 1 − sgn(y_d x_d)) per row: 0 when every sign agrees,
+    """Σ_j max(0, 1 − sgn(y_j x_j)) per row: 0 when every sign agrees,
     1 per zero coordinate, 2 per disagreeing one. Piecewise constant."""
     return torch.relu(1 - torch.sign(y * x)).sum(-1)
 
 
 def perceptron(x, y):
-    """Σ_d relu(−y_d x_d) per row: 0 when every sign agrees."""
+    """Σ_j relu(−y_j x_j) per row: 0 when every sign agrees (the
+    loss of Rosenblatt's perceptron rule)."""
     return torch.relu(-y * x).sum(-1)
 
 
 def log_of(loss):
-    """The loss log L, minimised instead of L (needs L > 0)."""
+    """The loss log ℓ, minimised instead of ℓ (needs ℓ > 0: raises
+    where ℓ ≤ 0)."""
     def log_loss(x, y, **options):
         values = loss(x, y, **options)
         if not bool((values > 0).all()):
@@ -78,14 +83,18 @@ def log_of(loss):
 
 
 # --- the registry: name -> function and formula ------------------------------
-Loss = namedtuple("Loss", "name fn latex uses_nu positive")
+# allows_log: ℓ ≥ 0 and ℓ = 0 only on a thin set (a point, a line, a
+# ray, a curve), so log ℓ is defined almost everywhere. Not so for
+# 1 − DotSim (negative on a half-plane) and the two sign losses (0 on a
+# whole quadrant).
+Loss = namedtuple("Loss", "name fn latex uses_nu allows_log")
 
 LOSSES = {loss.name: loss for loss in [
     Loss("MSE", lambda x, y, nu=1.0: mse(x, y),
          r"\lVert x - y\rVert^2", False, True),
     Loss("1 − CosSim", lambda x, y, nu=1.0: 1 - cos_sim(x, y),
-         r"1 - \frac{\langle x, y\rangle}{\lvert x\rvert\,\lvert y\rvert}",
-         False, False),
+         r"1 - \frac{\langle x, y\rangle}{\lVert x\rVert\,\lVert y\rVert}",
+         False, True),
     Loss("1 − DotSim", lambda x, y, nu=1.0: 1 - dot_sim(x, y),
          r"1 - \frac{\langle x, y\rangle}{\langle y, y\rangle}",
          False, False),
@@ -102,16 +111,16 @@ LOSSES = {loss.name: loss for loss in [
          lambda x, y, nu=1.0: 1 - cos_sim(x, y) + mse(x, y),
          r"1 - \mathrm{CosSim}(x, y) + \lVert x - y\rVert^2", False, True),
     Loss("sign mismatch", lambda x, y, nu=1.0: sign_mismatch(x, y),
-         r"\sum_d \max\big(0, 1 - \mathrm{sgn}(y_d x_d)\big)", False,
+         r"\sum_j \max\big(0, 1 - \mathrm{sgn}(y_j x_j)\big)", False,
          False),
     Loss("perceptron", lambda x, y, nu=1.0: perceptron(x, y),
-         r"\sum_d \mathrm{relu}(-y_d x_d)", False, False),
+         r"\sum_j \mathrm{relu}(-y_j x_j)", False, False),
 ]}
 
 
 def loss_fn(name, nu=1.0, log=False):
     """The loss ``name`` of ``LOSSES`` as a function (x, y) -> (N,), at
-    exponent ``nu``, of log L when ``log`` is true."""
+    exponent ``nu``, of log ℓ when ``log`` is true."""
     require_in("name", name, list(LOSSES))
 
     def loss(x, y):
@@ -121,7 +130,7 @@ def loss_fn(name, nu=1.0, log=False):
 
 
 # --- fields and flows ---------------------------------------------------
-def gradient_field(loss, fixed, grid, wrt="x"):
+def gradient_field(loss, fixed, grid, wrt="x", log=False):
     """The negative gradient of ``loss`` at every point of ``grid``.
 
     ``wrt="x"``: the points are predictions x and ``fixed`` is the
@@ -129,6 +138,9 @@ def gradient_field(loss, fixed, grid, wrt="x"):
     prediction. ``grid`` has shape (..., n), ``fixed`` shape (n,).
     Returns (−∇ loss, loss), of shapes (..., n) and (...): one batched
     backward pass for all points (the rows do not interact).
+
+    ``log=True``: the field of log ℓ, −∇ℓ / ℓ, and the values log ℓ,
+    both NaN at the points where ℓ ≤ 0 (log ℓ is undefined there).
     """
     require_in("wrt", wrt, ("x", "y"))
     grid = torch.as_tensor(grid, dtype=torch.float64)
@@ -136,24 +148,31 @@ def gradient_field(loss, fixed, grid, wrt="x"):
     other = torch.as_tensor(fixed, dtype=torch.float64).expand_as(points)
     values = loss(points, other) if wrt == "x" else loss(other, points)
     (gradient,) = torch.autograd.grad(values.sum(), points)
-    return (-gradient.reshape(grid.shape).detach(),
-            values.reshape(grid.shape[:-1]).detach())
+    field, values = -gradient.detach(), values.detach()
+    if log:  # ∇ log ℓ = ∇ℓ / ℓ where ℓ > 0
+        defined = values > 0
+        field = torch.where(defined[:, None], field / values[:, None],
+                            torch.nan)
+        values = torch.where(defined, torch.log(values), torch.nan)
+    return (field.reshape(grid.shape), values.reshape(grid.shape[:-1]))
 
 
-def flow(loss, fixed, starts, lr, n_steps, wrt="x"):
-    """Gradient descent on ``loss`` from many starts at once.
+def flow(loss, fixed, starts, lr, n_steps, wrt="x", log=False):
+    """Gradient descent on ``loss`` (on log ``loss`` if ``log``) from
+    many starts at once.
 
     ``starts`` (P, n) are the particles (predictions for wrt="x",
     targets for wrt="y"); each step moves all of them by lr times the
     negative gradient. Returns the paths, shape (n_steps + 1, P, n). A
-    particle that overflows is a result: it stays inf or nan.
+    particle that overflows, or lands where the log is undefined, is a
+    result: it stays inf or nan.
     """
     require_positive("lr", lr)
     require_count("n_steps", n_steps)
     points = torch.as_tensor(starts, dtype=torch.float64)
     paths = [points]
     for _ in range(n_steps):
-        field, _ = gradient_field(loss, fixed, points, wrt)
+        field, _ = gradient_field(loss, fixed, points, wrt, log=log)
         points = points + lr * field
         paths.append(points)
     return torch.stack(paths)

@@ -14,9 +14,16 @@ slider over those values whose figures are all drawn in advance, in an
 ``ipywidgets.Stack`` linked to it in the browser (``jslink``): on the
 static page that one slider still moves the figure. Each frame adds
 about 50 kB to the page, so keep the list short. The other controls
-carry the class ``jacolib-kernel-only``: the book's own stylesheet and
-script (book/_static_local) show them inactive on the static page, and
-only there, so no control seems to work and then does nothing.
+carry the class ``jacolib-kernel-only``: the book's own script
+(book/_static_local) hides them on the static page, and only there, and
+the panel's note names them, so the page shows no control that does
+nothing.
+
+Every image says what it shows: its accessible text (the image's
+``tooltip``, which the book's script turns into the ``alt`` of the
+static page's image) is ``scene.describe(**values)`` when the scene has
+that method (a sentence with the numbers it shows), else ``alt`` and the
+control values, and it changes with them.
 
 The figure comes from either
 - a function ``draw(fig, **values)`` that draws on a cleared figure
@@ -37,14 +44,15 @@ import ipywidgets as widgets
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
+from traitlets import Unicode
 
 HOW_TO_RUN = ("the rocket icon at the top opens it on Binder or Colab, "
               "or press <em>Live Code</em>.")
 STATIC_NOTE = ("On this static page the figure is drawn at the default "
                "values. To move the controls, run the page: " + HOW_TO_RUN)
-FRAMES_NOTE = ("On this static page only the <b>{}</b> slider moves, "
-               "through figures drawn in advance at the other controls' "
-               "defaults. To move them all, run the page: " + HOW_TO_RUN)
+FRAMES_NOTE = ("On this static page the <b>{}</b> slider moves through "
+               "figures drawn in advance, with {} at {} default{}. To "
+               "move {} too, run the page: " + HOW_TO_RUN)
 ONLY_FRAMES_NOTE = ("On this static page the <b>{}</b> slider moves through "
                     "figures drawn in advance. To compute them live, run "
                     "the page: " + HOW_TO_RUN)
@@ -55,6 +63,17 @@ NOTE_HTML = ('<small class="jacolib-static-note" '
              'style="display: none">{}</small>')
 KERNEL_ONLY = "jacolib-kernel-only"  # inactive on the static page
 PALETTE_COLORS = 128  # a palette PNG: a third of the bytes, same look
+
+
+class DescribedImage(widgets.Image):
+    """An ``Image`` whose ``tooltip`` is its text alternative.
+
+    The widget library's views show a tooltip only when the model has a
+    ``description``, and an Image has none (its view fails to render at
+    all when a tooltip is set): an empty one makes the tooltip the
+    image's title, which the book's script turns into its alt."""
+
+    description = Unicode("").tag(sync=True)
 
 
 def make_control(name, spec):
@@ -105,7 +124,7 @@ class LivePanel:
     """Named controls and one figure, redrawn on every change."""
 
     def __init__(self, draw, figsize=(9.0, 3.4), dpi=100, frames=None,
-                 **controls):
+                 alt=None, **controls):
         if not callable(draw):
             raise ValueError(
                 f"draw must be a function or a scene class; got {draw!r}")
@@ -119,11 +138,14 @@ class LivePanel:
         FigureCanvasAgg(self.figure)  # off-screen, outside pyplot
         self.scene = (draw(self.figure) if is_scene
                       else _FullRedraw(self.figure, draw))
+        if alt is not None and not isinstance(alt, str):
+            raise ValueError(f"alt must be a sentence (str); got {alt!r}")
+        self.alt = alt or _first_line(draw.__doc__) or "A live figure"
         self._background = None
         self.controls = {name: make_control(name, spec)
                          for name, spec in controls.items()}
         self.frame_name, frame_values = _frames_spec(frames, self.controls)
-        self.images = [widgets.Image(format="png")
+        self.images = [DescribedImage(format="png")
                        for _ in frame_values or [None]]
         self.status = widgets.HTML()
         if frame_values:
@@ -201,9 +223,21 @@ class LivePanel:
             self.frames.selected_index = self._frame_index()
         self._show(self.image, {})
 
+    def describe(self, **values):
+        """The image's text alternative at ``values`` (defaults: the
+        controls'): what it shows, with the values."""
+        values = {**self.values(), **values}
+        describe = getattr(self.scene, "describe", None)
+        if describe is not None:
+            return describe(**values)
+        settings = ", ".join(f"{name.replace('_', ' ')} {_short(value)}"
+                             for name, value in values.items())
+        return f"{self.alt.rstrip('.')}, at {settings}."
+
     def _show(self, image, values):
         try:
             image.value = self.render(**values)
+            image.tooltip = self.describe(**values)
             self.status.value = ""
         except Exception as error:  # keep the panel alive; say what broke
             last = traceback.format_exception_only(type(error), error)[-1]
@@ -216,10 +250,15 @@ class LivePanel:
 
     def _layout(self):
         if self.frame_name:
-            template = (ONLY_FRAMES_NOTE if len(self.controls) == 1
-                        else FRAMES_NOTE)
-            text = template.format(html.escape(
-                self.controls[self.frame_name].description))
+            frame = html.escape(self.controls[self.frame_name].description)
+            others = [html.escape(c.description) for name, c in
+                      self.controls.items() if name != self.frame_name]
+            one = len(others) == 1
+            text = (ONLY_FRAMES_NOTE.format(frame) if not others else
+                    FRAMES_NOTE.format(frame, _listed(others),
+                                       "its" if one else "their",
+                                       "" if one else "s",
+                                       "it" if one else "them"))
         else:
             text = STATIC_NOTE
         note = widgets.HTML(NOTE_HTML.format(text))
@@ -233,6 +272,20 @@ class LivePanel:
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
+
+
+def _listed(names):
+    """'a', 'a and b', 'a, b and c'."""
+    return (names[0] if len(names) == 1 else
+            ", ".join(names[:-1]) + " and " + names[-1])
+
+
+def _first_line(text):
+    return (text or "").strip().split("\n\n")[0].replace("\n", " ").strip()
+
+
+def _short(value):
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _frames_spec(frames, controls):

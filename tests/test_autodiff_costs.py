@@ -160,9 +160,116 @@ def test_pass_count_sweep_bookkeeping():
                    for s in seconds.values())
 
 
+def test_pass_count_sweep_times_the_whole_grid_in_turns(monkeypatch):
+    timed = []
+
+    def fake_interleaved(fns, repeats, warmup, clock):
+        timed.append(sorted(fns))
+        return {key: 1.0 for key in fns}
+
+    monkeypatch.setattr(autodiff_costs.timing,
+                        "interleaved_median_seconds", fake_interleaved)
+    autodiff_costs.pass_count_sweep([1, 4], [2], n=3, m=2, n_hidden=4)
+    # One call with every (style, mode, P): all are timed in one rotation.
+    assert timed == [sorted(
+        [("batched", mode, p) for mode in ("JVPs", "VJPs") for p in (1, 4)]
+        + [("looped", mode, 2) for mode in ("JVPs", "VJPs")])]
+
+
+@pytest.mark.parametrize("run_sweep", [
+    lambda: autodiff_costs.jacobian_shape_sweep([2, 5], n_plus_m=10,
+                                                n_hidden=4, repeats=1),
+    lambda: autodiff_costs.hvp_cost_sweep(
+        {"f": lambda loss, w, v: loss(w)}, [2, 3], n_in=3, n_out=2,
+        batch=4, repeats=1),
+    lambda: autodiff_costs.hessian_build_sweep([1, 2], n_in=3, n_out=2,
+                                               batch=4, repeats=1),
+])
+def test_size_sweeps_rotate_across_sizes(monkeypatch, run_sweep):
+    seen = []
+    real_sweep = autodiff_costs.timing.scaling_sweep
+
+    def recording_sweep(*args, **kwargs):
+        seen.append(kwargs.get("across_sizes"))
+        return real_sweep(*args, **kwargs)
+
+    monkeypatch.setattr(autodiff_costs.timing, "scaling_sweep",
+                        recording_sweep)
+    run_sweep()
+    assert seen == [True]
+
+
+class OneSecondPerRead:
+    """A clock that moves on by one second at each reading."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        self.now += 1.0
+        return self.now
+
+
+@pytest.mark.parametrize("run_sweep", [
+    lambda clock: autodiff_costs.jacobian_shape_sweep(
+        [2, 5], n_plus_m=10, n_hidden=4, repeats=1, clock=clock).forward,
+    lambda clock: autodiff_costs.pass_count_sweep(
+        [1, 2], [1], n=3, m=2, n_hidden=4, repeats=1,
+        clock=clock).batched["JVPs"],
+    lambda clock: autodiff_costs.hvp_cost_sweep(
+        {"f": lambda loss, w, v: loss(w)}, [2, 3], n_in=3, n_out=2,
+        batch=4, repeats=1, clock=clock).seconds["f"],
+    lambda clock: autodiff_costs.hessian_build_sweep(
+        [1, 2], n_in=3, n_out=2, batch=4, repeats=1, clock=clock).looped,
+    lambda clock: np.array(list(autodiff_costs.fixed_cost_split(
+        {"f": lambda loss, w, v: loss(w)},
+        autodiff_costs._mlp_problem(3, 2, 2, 4),
+        autodiff_costs._mlp_problem(1, 1, 1, 1), repeats=1,
+        clock=clock).seconds.values())),
+])
+def test_sweeps_read_the_clock_they_are_given(run_sweep):
+    # Each timed call reads the clock twice: one second apart.
+    np.testing.assert_array_equal(run_sweep(OneSecondPerRead()), 1.0)
+
+
+def test_sweeps_default_to_the_cpu_clock(monkeypatch):
+    clock = OneSecondPerRead()
+    monkeypatch.setattr(autodiff_costs.timing, "cpu_clock", lambda: clock)
+    costs = autodiff_costs.jacobian_shape_sweep([2, 5], n_plus_m=10,
+                                                n_hidden=4, repeats=1)
+    np.testing.assert_array_equal(costs.reverse, 1.0)
+    assert clock.now > 0
+
+
 def test_pass_count_sweep_refuses_a_count_below_one():
     with pytest.raises(ValueError, match="every count must be an int >= 1"):
         autodiff_costs.pass_count_sweep([0, 2], [1], n=3, m=2)
+
+
+def test_hvp_reverse_over_reverse_is_h_v():
+    loss, n = autodiff_costs.mlp_loss(3, 2, 2, batch=4, seed=1)
+    w, v = torch.randn(2, n, generator=torch.Generator().manual_seed(3))
+    H = torch.autograd.functional.hessian(loss, w)
+    torch.testing.assert_close(
+        autodiff_costs.hvp_reverse_over_reverse(loss, w, v), H @ v,
+        rtol=1e-10, atol=1e-12)
+
+
+def test_fixed_cost_split_times_each_method_on_both_problems():
+    calls = []
+
+    def method(loss, w, v):
+        calls.append(w.numel())
+
+    full = (None, torch.zeros(7), torch.zeros(7))
+    empty = (None, torch.zeros(1), torch.zeros(1))
+    split = autodiff_costs.fixed_cost_split({"a": method, "b": method},
+                                            full, empty, repeats=2)
+    assert set(split.seconds) == set(split.fixed) == {"a", "b"}
+    # Two methods, two problems, a warm-up call and two rounds each.
+    assert sorted(calls) == [1] * 6 + [7] * 6
+    with pytest.raises(ValueError, match="at least one method"):
+        autodiff_costs.fixed_cost_split({}, full, empty)
 
 
 # --- H from n HVPs --------------------------------------------------------

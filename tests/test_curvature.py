@@ -228,6 +228,63 @@ def test_spectrum_summary_rejects_bad_input(eigenvalues, rel_tol, message):
         C.spectrum_summary(eigenvalues, rel_tol=rel_tol)
 
 
+# --- power_iteration -------------------------------------------------------
+
+def symmetric_with_spectrum(eigenvalues, seed=0):
+    Q, _ = torch.linalg.qr(randn(len(eigenvalues), len(eigenvalues),
+                                 seed=seed))
+    return Q @ torch.diag(torch.tensor(eigenvalues, dtype=DTYPE)) @ Q.T
+
+
+@pytest.mark.parametrize("eigenvalues", [
+    [40.0, 14.0, 3.0, 0.0, -0.5, -1.0], [-9.0, 5.0, 1.0, 0.5]])
+def test_power_iteration_finds_the_eigenvalue_of_largest_magnitude(
+        eigenvalues):
+    A = symmetric_with_spectrum(eigenvalues)
+    result = C.power_iteration(lambda v: A @ v, randn(len(eigenvalues)))
+    values, vectors = torch.linalg.eigh(A)
+    top = values.abs().argmax()
+    assert result.converged
+    assert result.eigenvalue == pytest.approx(values[top].item(), rel=1e-10)
+    # The eigenvector, up to its sign.
+    assert abs(result.vector @ vectors[:, top]) == pytest.approx(1, abs=1e-8)
+    assert result.vector.norm().item() == pytest.approx(1.0)
+
+
+def test_power_iteration_warm_start_and_iteration_cap():
+    A = symmetric_with_spectrum([10.0, 9.0, 1.0, 0.5])
+    cold = C.power_iteration(lambda v: A @ v, randn(4))
+    warm = C.power_iteration(lambda v: A @ v, cold.vector)
+    assert warm.converged and warm.n_iter < cold.n_iter / 5
+    capped = C.power_iteration(lambda v: A @ v, randn(4), max_iter=2)
+    assert capped.n_iter == 2 and not capped.converged
+
+
+def test_power_iteration_of_zero_and_of_finite_differences():
+    zero = C.power_iteration(lambda v: 0 * v, randn(3))
+    assert zero.converged and zero.eigenvalue == 0.0
+    # Products Hv as finite differences of the gradient, as on page 2.1.
+    w = randn(5, seed=10)
+    gradient = torch.func.grad(wavy_loss)
+    result = C.power_iteration(
+        lambda v: ad.finite_difference_jvp(gradient, w, v), randn(5))
+    values = torch.linalg.eigvalsh(autograd_hessian(wavy_loss, w))
+    assert result.eigenvalue == pytest.approx(
+        values.abs().max().item() * values[values.abs().argmax()].sign()
+        .item(), rel=1e-8)
+
+
+@pytest.mark.parametrize("matvec, start, message", [
+    (lambda v: v, torch.zeros(3, dtype=DTYPE), "start must be a nonzero"),
+    (lambda v: v, torch.ones(2, 2, dtype=DTYPE), r"start must be a 1-D"),
+    (lambda v: v[:2], torch.ones(3, dtype=DTYPE),
+     r"matvec must map shape \(3,\) to itself; got shape \(2,\)"),
+])
+def test_power_iteration_rejects_bad_input(matvec, start, message):
+    with pytest.raises(ValueError, match=message):
+        C.power_iteration(matvec, start)
+
+
 # --- Gauss-Newton ----------------------------------------------------------
 
 def mlp_problem(n_classes=2, seed=0):

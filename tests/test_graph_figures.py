@@ -64,3 +64,62 @@ def test_every_step_draws_without_error():
     for step in range(8):
         assert panel.render(step=step).startswith(b"\x89PNG")
     assert panel.status.value == ""
+
+
+def sweep_panel():
+    f = baydin()
+    return f, LivePanel(graph_figures.BackwardSweepScene.of(f, "f"),
+                        step=(0, 7, 1, 0), frames={"step": list(range(8))})
+
+
+def test_each_frame_describes_its_step():
+    _, panel = sweep_panel()
+    texts = [image.tooltip for image in panel.frames.children]
+    assert len(set(texts)) == 8
+    assert "step 0 of 7" in texts[0] and "seed ā" in texts[0]
+    for step, text in enumerate(texts[1:], start=1):
+        assert f"step {step} of 7 of the reverse sweep" in text
+
+
+def test_the_description_gives_the_adjoints_backward_computes():
+    f, panel = sweep_panel()
+    describe = panel.scene.describe
+    names = panel.scene.picture.names
+    text = describe(step=7)
+    f.backward()  # independent of the sweep's recorded steps
+    for node in graph.topological_order(f):
+        if node.op != "const":
+            adjoint = f"{node.grad:.4f}".replace("-", "−")
+            name = names[node.id].replace("a", "ā", 1)
+            assert f"{name} = {adjoint}" in text
+    # Step 1 processes the output, a subtraction: it names both inputs.
+    first = describe(step=1)
+    output = names[f.id]
+    inputs = [names[p.id] for p in f.parents]
+    assert f"{output} = {inputs[0]} − {inputs[1]} sends its adjoint " \
+           f"back to {inputs[0]}, {inputs[1]}" in first
+    assert first.endswith(f"final at {output}.")
+
+
+def test_the_description_takes_any_step():
+    _, panel = sweep_panel()
+    describe = panel.scene.describe
+    assert describe(step=-5) == describe(step=0)
+    assert describe(step=99) == describe(step=7)
+    assert describe(step=3.0) == describe(step=3)
+
+
+def test_a_signed_matrix_has_a_colour_bar_with_labelled_ends():
+    fig, ax = plt.subplots()
+    graph_figures.draw_matrix(ax, np.array([[1.5, -0.5], [0.0, -1.0]]),
+                              "M", "row", "column")
+    bar_axes = [a for a in fig.axes if a is not ax]
+    assert len(bar_axes) == 1
+    labels = [t.get_text() for t in bar_axes[0].get_yticklabels()]
+    assert labels == ["−1.5 (negative)", "0", "+1.5 (positive)"]
+    fig2, ax2 = plt.subplots()
+    graph_figures.draw_matrix(ax2, np.eye(2), "I", "row", "column",
+                              colorbar=False)
+    assert fig2.axes == [ax2]
+    plt.close(fig)
+    plt.close(fig2)

@@ -64,3 +64,14 @@ def test_the_installer_falls_back_when_the_cpu_index_is_out_of_reach():
     assert "grep -v '^--extra-index-url' requirements.txt" in script
     runtime = (ROOT / "binder" / "runtime.txt").read_text().strip()
     assert runtime == "python-3.11"
+
+
+def test_readme_badges_point_at_the_configured_repository():
+    # The badges go stale silently when repository.url changes.
+    owner_repo = repository_url().removeprefix("https://github.com/")
+    owner, repo = owner_repo.split("/")
+    readme = (ROOT / "README.md").read_text()
+    badge = f"github.com/{owner_repo}/actions/workflows/test.yml/badge.svg"
+    assert badge in readme
+    assert f"https://{owner}.github.io/{repo}/" in readme
+    assert f"mybinder.org/v2/gh/{owner_repo}/main" in readme

@@ -25,14 +25,14 @@ def numerical_gradient(loss, x, y, wrt="x", h=1e-6):
     """Central differences of the per-row loss, one coordinate at a time."""
     moving = (x if wrt == "x" else y).clone()
     gradient = torch.zeros_like(moving)
-    for d in range(moving.shape[1]):
+    for j in range(moving.shape[1]):
         step = torch.zeros_like(moving)
-        step[:, d] = h
+        step[:, j] = h
         plus, minus = moving + step, moving - step
         if wrt == "x":
-            gradient[:, d] = (loss(plus, y) - loss(minus, y)) / (2 * h)
+            gradient[:, j] = (loss(plus, y) - loss(minus, y)) / (2 * h)
         else:
-            gradient[:, d] = (loss(x, plus) - loss(x, minus)) / (2 * h)
+            gradient[:, j] = (loss(x, plus) - loss(x, minus)) / (2 * h)
     return gradient
 
 
@@ -138,6 +138,49 @@ def test_zero_norms_and_bad_logs_raise_instead_of_nan():
         L.gen_sim(grid, grid, 2.5)
 
 
+def test_the_log_field_is_autograd_of_log_where_defined_and_nan_on_zeros():
+    y = torch.tensor([0.6, 0.8], dtype=DTYPE)
+    # Two points on the ray of y (1 − CosSim = 0 there), three off it.
+    points = torch.tensor([[1.2, 1.6], [0.3, 0.4], [1.0, 0.0],
+                           [-0.5, 0.2], [0.1, -2.0]], dtype=DTYPE)
+    loss = L.loss_fn("1 − CosSim")
+    field, values = L.gradient_field(loss, y, points, log=True)
+    off = slice(2, None)
+    expected, expected_values = L.gradient_field(
+        L.log_of(loss), y, points[off])
+    np.testing.assert_allclose(field[off], expected, rtol=1e-12)
+    np.testing.assert_allclose(values[off], expected_values, rtol=1e-14)
+    assert torch.isnan(field[:2]).all() and torch.isnan(values[:2]).all()
+    with pytest.raises(ValueError, match="log of a loss needs"):
+        L.gradient_field(L.log_of(loss), y, points)
+
+
+def test_a_particle_that_lands_on_the_zero_set_of_a_log_stops_as_nan():
+    # log MSE from distance r = √(2α) lands exactly on y in one step.
+    y = torch.tensor([0.5, -0.25], dtype=DTYPE)
+    lr = 0.125
+    start = y + torch.tensor([[0.5, 0.0]], dtype=DTYPE)  # r = √(2·0.125)
+    paths = L.flow(L.mse, y, start, lr=lr, n_steps=3, log=True)
+    np.testing.assert_allclose(paths[1, 0], y, atol=1e-15)
+    assert torch.isnan(paths[2:]).all()
+
+
+def test_which_losses_allow_a_log():
+    allowed = {name for name, loss in L.LOSSES.items() if loss.allows_log}
+    assert allowed == {"MSE", "1 − CosSim", "(1 − DotSim)²", "GenSim_ν",
+                       "SumSim", "1 − CosSim + MSE"}
+    # The others are ≤ 0 on a region of positive area: here, a quarter
+    # or a half of a grid around the target.
+    y = torch.tensor([0.8, -0.6], dtype=DTYPE)
+    grid = torch.as_tensor(losses_grid().reshape(-1, 2))
+    for name in set(L.LOSSES) - allowed:
+        values = L.loss_fn(name)(grid, y.expand_as(grid))
+        assert (values <= 0).double().mean() > 0.2, name
+    for name in allowed:
+        values = L.loss_fn(name, nu=0.5)(grid, y.expand_as(grid))
+        assert (values >= 0).all() and (values <= 1e-12).sum() <= 1, name
+
+
 def test_flow_is_gradient_descent_for_every_particle():
     y = torch.tensor([1.0, 0.5], dtype=DTYPE)
     starts = randn(5, 2, seed=14)
@@ -164,22 +207,38 @@ def js_fields(cases):
     return json.loads(result.stdout)
 
 
-@pytest.mark.skipif(NODE is None, reason="needs node (make test has it)")
+needs_node = pytest.mark.skipif(NODE is None,
+                                reason="needs node (make test has it)")
+
+
+def python_field(case):
+    """What jacolib.losses gives for a case of js_fields."""
+    loss = L.loss_fn(case["name"], nu=case["nu"])
+    field, values = L.gradient_field(
+        loss, torch.tensor(case["fixed"], dtype=DTYPE),
+        np.array(case["points"]), wrt=case["wrt"], log=case["log"])
+    return values.numpy(), field.numpy().reshape(-1, 2)
+
+
+def field_cases(points, fixed):
+    """Every loss, at several ν, with and without its log, both ways."""
+    return [dict(name=name, nu=nu, log=use_log, wrt=wrt,
+                 points=points.tolist(), fixed=fixed)
+            for name, loss in L.LOSSES.items()
+            for nu in ((0.0, 0.5, 1.0, 1.7, 2.0) if loss.uses_nu
+                       else (1.0,))
+            for use_log in ((False, True) if loss.allows_log
+                            else (False,))
+            for wrt in ("x", "y")]
+
+
+@needs_node
 def test_the_browser_field_is_the_python_field_for_every_loss():
-    axis = np.linspace(-2.0, 2.0, 25) + 0.013  # a 25x25 grid, off 0
-    grid = np.stack(np.meshgrid(axis, axis), axis=-1).reshape(-1, 2)
-    fixed = [0.8, -0.6]
-    cases = [dict(name=name, nu=nu, log=use_log, wrt=wrt,
-                  points=grid.tolist(), fixed=fixed)
-             for name, loss in L.LOSSES.items()
-             for nu in ((0.0, 0.5, 1.0, 1.7, 2.0) if loss.uses_nu else (1.0,))
-             for use_log in ((False, True) if loss.positive else (False,))
-             for wrt in ("x", "y")]
+    grid = losses_grid().reshape(-1, 2)
+    cases = field_cases(grid, [0.8, -0.6])
     for case, result in zip(cases, js_fields(cases)):
-        loss = L.loss_fn(case["name"], nu=case["nu"], log=case["log"])
-        field, values = L.gradient_field(
-            loss, torch.tensor(fixed, dtype=DTYPE), grid, wrt=case["wrt"])
-        ours = np.array(result)
+        values, field = python_field(case)
+        ours = np.array(result, dtype=float)
         label = f"{case['name']} ν={case['nu']} log={case['log']} " \
                 f"wrt {case['wrt']}"
         np.testing.assert_allclose(ours[:, 0], values, rtol=1e-9,
@@ -187,3 +246,75 @@ def test_the_browser_field_is_the_python_field_for_every_loss():
         np.testing.assert_allclose(ours[:, 1:], field, rtol=1e-6,
                                    atol=1e-9, err_msg=label)
     assert len(cases) >= 2 * len(L.LOSSES)
+    assert sum(case["log"] for case in cases) >= 2 * 6  # logs compared
+
+
+@needs_node
+def test_the_browser_field_has_no_arrow_where_the_log_is_undefined():
+    # The fixed point on the grid's diagonal: the diagonal points lie on
+    # its ray, where 1 − CosSim and the GenSim loss at ν = 1 are 0 (up
+    # to rounding, which may leave a tiny positive value instead).
+    grid = losses_grid().reshape(-1, 2)
+    cases = [case for case in field_cases(grid, [0.7, 0.7])
+             if case["log"] and case["name"] in ("1 − CosSim", "GenSim_ν")]
+    undefined_somewhere = 0
+    for case, result in zip(cases, js_fields(cases)):
+        values, field = python_field(case)
+        ours = np.array(result, dtype=float)
+        plain, _ = python_field({**case, "log": False})
+        decided = np.abs(plain) > 1e-12  # not a matter of rounding
+        np.testing.assert_allclose(ours[decided, 1:], field[decided],
+                                   rtol=1e-6, atol=1e-9)
+        undefined = np.isnan(ours[:, 0])
+        assert np.all(np.abs(plain[undefined]) <= 1e-12)
+        undefined_somewhere += undefined.any()
+    assert undefined_somewhere >= 2
+
+
+@needs_node
+@pytest.mark.parametrize("wrt", ["x", "y"])
+def test_the_browser_field_at_the_origin_is_nan_where_python_refuses(wrt):
+    # The moving point at 0: a loss that divides by its norm raises in
+    # Python and must give NaN in the browser; the others must agree,
+    # GenSim at ν = 0 (wrt x) and ν = 2 (wrt y) included.
+    cases = field_cases(np.zeros((1, 2)), [0.8, -0.6])
+    cases = [case for case in cases if case["wrt"] == wrt]
+    finite_cases = 0
+    for case, result in zip(cases, js_fields(cases)):
+        ours = np.array(result, dtype=float)[0]
+        try:
+            values, field = python_field(case)
+        except ValueError:
+            assert np.isnan(ours[1:]).all(), case
+            continue
+        if not np.isfinite(values).all():
+            assert np.isnan(ours[0]), case
+            continue
+        finite_cases += 1
+        np.testing.assert_allclose(ours[0], values[0], atol=1e-12)
+        np.testing.assert_allclose(ours[1:], field[0], atol=1e-9,
+                                   err_msg=str(case))
+    assert finite_cases >= 4
+
+
+@needs_node
+def test_the_browser_grid_and_arrow_scale_are_the_python_ones():
+    from jacolib import losses_figures
+    rng = np.random.default_rng(1)
+    size_lists = [rng.exponential(size=n).tolist() for n in (1, 4, 7)]
+    size_lists.append([0.0, 0.0, 2.0, 5.0, None, 1.0])  # zeros, a NaN
+    size_lists.append([0.0, None])  # nothing to measure: 1
+    cases = [dict(kind="median", sizes=sizes) for sizes in size_lists]
+    cases.append(dict(kind="grid", half=2.0, n=25))
+    *medians, axis = js_fields(cases)
+    for sizes, median in zip(size_lists, medians):
+        field = np.array([[s if s is not None else np.nan, 0.0]
+                          for s in sizes])
+        assert median == pytest.approx(losses_figures.field_size(field),
+                                       rel=1e-15)
+    np.testing.assert_allclose(axis, losses_grid()[0, :, 0], rtol=1e-15)
+
+
+def losses_grid():
+    from jacolib import losses_figures
+    return losses_figures.grid_points()

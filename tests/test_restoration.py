@@ -76,6 +76,33 @@ def test_log_lin_exp_restores_the_bilinear_gradient():
     assert result.held_out_cosine > 0.99
 
 
+def test_hand_written_loss_gradient_is_autograds():
+    generator = torch.Generator().manual_seed(6)
+    estimated = torch.randn(3, 5, 2, generator=generator)
+    measured = torch.randn(5, 2, generator=generator)
+    weights = torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    loss, slope = R._loss_and_gradient(estimated, measured, weights)
+    point = estimated.clone().requires_grad_(True)
+    expected = R._weighted_losses(point, measured, weights)
+    torch.testing.assert_close(loss, expected.detach())
+    autograd = torch.autograd.grad(expected.sum(), point)[0]
+    torch.testing.assert_close(slope, autograd, rtol=1e-10, atol=1e-12)
+
+
+def test_runs_side_by_side_equal_runs_alone():
+    W = torch.randn(2, 3, generator=torch.Generator().manual_seed(7))
+    runs = R.restore_linear_runs(W, 2, ("mse", "cosine"), (1.0, 10.0),
+                                 n_steps=30, seed=2, held_out_size=32)
+    for (loss, messup), run in runs.items():
+        alone = R.restore_linear(W, 2, loss, messup, n_steps=30, seed=2,
+                                 held_out_size=32)
+        torch.testing.assert_close(run.estimates, alone.estimates,
+                                   rtol=1e-12, atol=1e-12)
+    # every run starts from the same normal matrix, scaled
+    torch.testing.assert_close(runs["mse", 10.0].estimates[0],
+                               10 * runs["mse", 1.0].estimates[0])
+
+
 @pytest.mark.parametrize("call, message", [
     (lambda: R.restore_linear(torch.ones(2, 3), 4),
      r"dim_sample must be at most n = 3; got 4"),
@@ -87,3 +114,10 @@ def test_log_lin_exp_restores_the_bilinear_gradient():
 def test_bad_settings_are_refused(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_each_run_records_one_batch_loss_per_step():
+    W = torch.randn(2, 3, generator=torch.Generator().manual_seed(8))
+    run = R.restore_linear(W, 1, "mix", n_steps=12, held_out_size=16)
+    assert run.losses.shape == (12,)
+    assert run.held_out_losses.shape == run.cosines.shape == (13,)

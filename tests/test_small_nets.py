@@ -2,6 +2,8 @@
 against torch.nn, closed forms of gradient descent and Newton's method.
 """
 
+from fractions import Fraction
+
 import pytest
 import torch
 
@@ -106,6 +108,33 @@ def test_newton_minimize_escapes_a_saddle():
                                torch.tensor([1e-3, 0.5], dtype=DTYPE))
     assert torch.allclose(result.w, torch.tensor([1.0, 0.0], dtype=DTYPE),
                           atol=1e-10)
+
+
+def test_newton_minimize_matches_a_closed_form_quadratic_and_a_net():
+    # A full quadratic: one Newton step from anywhere; and a tanh net's
+    # minimum, checked by torch.func: a zero gradient, a PD Hessian.
+    A = torch.tensor([[3.0, 1.0], [1.0, 2.0]], dtype=DTYPE)
+    b = torch.tensor([1.0, -1.0], dtype=DTYPE)
+    result = S.newton_minimize(lambda w: 0.5 * w @ A @ w - b @ w,
+                               torch.tensor([5.0, -7.0], dtype=DTYPE))
+    assert result.n_iter == 1
+    assert torch.allclose(result.w, torch.linalg.solve(A, b), atol=1e-14)
+    net = S.mlp([1, 3, 1])
+    X, y = datasets.noisy_sine_data(n_samples=10)
+
+    def objective(w):
+        return mse_of(net, X, y)(w) + 1e-3 * w @ w
+
+    fit = S.newton_minimize(objective, net.init_params(0))
+    assert fit.converged
+    assert torch.func.grad(objective)(fit.w).norm() < 1e-10
+    assert torch.linalg.eigvalsh(torch.func.hessian(objective)(fit.w))[0] > 0
+
+
+def test_newton_minimize_stops_at_once_on_an_affine_objective_at_zero():
+    b = torch.zeros(3, dtype=DTYPE)
+    result = S.newton_minimize(lambda w: b @ w, torch.ones(3, dtype=DTYPE))
+    assert result.converged and result.n_iter == 0
 
 
 def test_newton_minimize_reports_no_convergence():
@@ -219,6 +248,82 @@ def test_train_gd_mse_rejects_bad_input(change, message):
     arguments.update(change)
     with pytest.raises(ValueError, match=message):
         S.train_gd_mse(**arguments)
+
+
+def exact_linear_gd(X, y, w0, lr, n_steps):
+    """GD on the MSE of the linear model f = X W^T + b, in exact
+    rational arithmetic (Fractions of the float inputs)."""
+    X = [[Fraction(x) for x in row] for row in X.tolist()]
+    y = [Fraction(row[0]) for row in y.tolist()]
+    w, lr, N = [Fraction(v) for v in w0.tolist()], Fraction(lr), len(y)
+    for _ in range(n_steps):
+        residuals = [sum(a * b for a, b in zip(row, w[:-1])) + w[-1] - t
+                     for row, t in zip(X, y)]
+        gradient = [sum(r * row[j] for r, row in zip(residuals, X)) / N
+                    for j in range(len(w) - 1)] + [sum(residuals) / N]
+        w = [v - lr * g for v, g in zip(w, gradient)]
+    return w
+
+
+def test_train_gd_mse_in_extended_precision_rounds_less():
+    # A linear model (no hidden layer) has an exact rational GD path: in
+    # extended precision the steps stay within 2^-64 of it, so rounding
+    # the result to float64 gives the exact path correctly rounded; the
+    # float64 run's own rounding errors are larger than that.
+    net = S.mlp([3, 1])
+    X, y = randn(7, 3, seed=1), randn(7, 1, seed=2)
+    w0 = randn(4, seed=3)
+    exact = torch.tensor([float(v) for v in
+                          exact_linear_gd(X, y, w0, 0.1, 6)], dtype=DTYPE)
+    extended = S.train_gd_mse(net, w0, X, y, lr=0.1, n_steps=6,
+                              snapshot_steps=[6], precision="extended")
+    plain = S.train_gd_mse(net, w0, X, y, lr=0.1, n_steps=6,
+                           snapshot_steps=[6])
+    assert torch.equal(extended.snapshots[6], exact)
+    assert not torch.equal(plain.snapshots[6], exact)
+    assert torch.allclose(plain.snapshots[6], exact, rtol=0, atol=1e-14)
+    assert extended.losses.dtype == DTYPE and extended.losses.shape == (7,)
+
+
+def test_train_gd_mse_extended_follows_the_float64_steps():
+    net = S.mlp([1, 6, 1])
+    X, y = datasets.noisy_sine_data(n_samples=12)
+    runs = [S.train_gd_mse(net, net.init_params(1), X, y, lr=0.1,
+                           n_steps=30, snapshot_steps=[30],
+                           precision=precision)
+            for precision in ("float64", "extended")]
+    assert torch.allclose(runs[0].snapshots[30], runs[1].snapshots[30],
+                          rtol=0, atol=1e-13)
+    assert torch.allclose(runs[0].losses, runs[1].losses, rtol=1e-13)
+    with pytest.raises(ValueError, match="precision must be one of"):
+        S.train_gd_mse(net, net.init_params(1), X, y, lr=0.1, n_steps=1,
+                       precision="float32")
+
+
+# --- mse_gradient ----------------------------------------------------------
+
+@pytest.mark.parametrize("sizes", [[1, 16, 16, 1], [3, 5, 2]])
+def test_mse_gradient_matches_autograd(sizes):
+    net = S.mlp(sizes)
+    X, y = randn(9, sizes[0], seed=1), randn(9, sizes[-1], seed=2)
+    gradient = S.mse_gradient(net, X, y)
+    for seed in (3, 4):
+        w = net.init_params(seed) + 0.1 * randn(net.n_params, seed=seed)
+        expected = torch.func.grad(mse_of(net, X, y))(w)
+        assert torch.allclose(gradient(w), expected, rtol=0, atol=1e-14)
+        assert gradient(w).shape == (net.n_params,)
+
+
+def test_mse_gradient_rejects_bad_input():
+    net = S.mlp([1, 3, 1])
+    X, y = torch.zeros(5, 1, dtype=DTYPE), torch.zeros(5, 1, dtype=DTYPE)
+    with pytest.raises(ValueError, match=r"w must have the shape of the "
+                                         r"network's parameters, \(10,\)"):
+        S.mse_gradient(net, X, y)(torch.zeros(3, dtype=DTYPE))
+    with pytest.raises(ValueError, match=r"net must be an mlp"):
+        S.mse_gradient(S.mlp([1, 3, 1], activation="relu"), X, y)
+    with pytest.raises(ValueError, match=r"X and y must be tensors"):
+        S.mse_gradient(net, X, torch.zeros(4, 1, dtype=DTYPE))
 
 
 # --- layer_slices ----------------------------------------------------------

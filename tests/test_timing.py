@@ -18,6 +18,11 @@ class FakeClock:
     def __call__(self):
         return self.now
 
+    def tick(self, seconds):
+        """Move on by ``seconds`` and read: a clock that runs by itself."""
+        self.now += seconds
+        return self.now
+
     def costing(self, seconds, log=None, name=None):
         """A function that 'takes' the given seconds (a list: in turn)."""
         durations = iter(seconds) if isinstance(seconds, list) else None
@@ -75,6 +80,91 @@ def test_scaling_sweep_gives_one_array_per_method():
                                    clock=clock)
     np.testing.assert_array_equal(columns["linear"], [2.0, 20.0, 200.0])
     np.testing.assert_array_equal(columns["flat"], [3.0, 3.0, 3.0])
+
+
+def test_scaling_sweep_across_sizes_rotates_over_the_whole_grid():
+    clock, log = FakeClock(), []
+
+    def make_fns(size):
+        return {"linear": clock.costing(2.0 * size, log, ("linear", size)),
+                "flat": clock.costing(3.0, log, ("flat", size))}
+
+    columns = timing.scaling_sweep(make_fns, [1, 10], repeats=3, warmup=0,
+                                   clock=clock, across_sizes=True)
+    np.testing.assert_array_equal(columns["linear"], [2.0, 20.0])
+    np.testing.assert_array_equal(columns["flat"], [3.0, 3.0])
+    grid = [("linear", 1), ("flat", 1), ("linear", 10), ("flat", 10)]
+    # Each round visits every (method, size) once, starting one later.
+    assert log == grid + grid[1:] + grid[:1] + grid[2:] + grid[:2]
+
+
+def test_scaling_sweep_across_sizes_gives_what_one_size_at_a_time_gives():
+    clock = FakeClock()
+
+    def make_fns(size):
+        return {"a": clock.costing([size, 3.0 * size, 2.0 * size] * 2),
+                "b": clock.costing(7.0)}
+
+    one_at_a_time = timing.scaling_sweep(make_fns, [1, 5], repeats=3,
+                                         warmup=0, clock=clock)
+    across = timing.scaling_sweep(make_fns, [1, 5], repeats=3, warmup=0,
+                                  clock=clock, across_sizes=True)
+    for name in ("a", "b"):
+        np.testing.assert_array_equal(across[name], one_at_a_time[name])
+    np.testing.assert_array_equal(across["a"], [2.0, 10.0])
+
+
+@pytest.mark.parametrize("fixed, per_unit", [(2e-3, 1.5e-5), (0.0, 1.0),
+                                             (4.0, 0.0)])
+def test_affine_fit_recovers_a_line(fixed, per_unit):
+    sizes = np.array([10, 170, 340, 505, 1000])
+    fit = timing.affine_fit(sizes, fixed + per_unit * sizes)
+    assert fit.fixed == pytest.approx(fixed, abs=1e-12)
+    assert fit.per_unit == pytest.approx(per_unit, abs=1e-14)
+
+
+def test_affine_fit_is_the_least_squares_line():
+    # Points off a line: the fit solves the normal equations.
+    sizes = np.array([1.0, 2.0, 4.0, 8.0])
+    seconds = np.array([3.0, 2.0, 7.0, 9.0])
+    design = np.stack([np.ones_like(sizes), sizes], axis=1)
+    expected = np.linalg.solve(design.T @ design, design.T @ seconds)
+    np.testing.assert_allclose(timing.affine_fit(sizes, seconds), expected,
+                               rtol=1e-12)
+
+
+def test_affine_fit_refuses_too_few_points():
+    with pytest.raises(ValueError, match="of one length >= 2"):
+        timing.affine_fit([1.0], [2.0])
+
+
+def test_cpu_clock_is_the_process_time_where_it_ticks_finely():
+    assert timing.cpu_clock() is time.process_time  # Linux: ns ticks
+    fine = FakeClock()
+
+    def fine_process_time():
+        return fine.tick(1e-7)
+
+    assert timing.cpu_clock(process_time=fine_process_time) \
+        is fine_process_time
+
+
+def test_cpu_clock_falls_back_to_the_wall_clock_where_it_is_coarse():
+    coarse = FakeClock()
+
+    def coarse_process_time():
+        # Reads advance 0.001 s each, but the value moves in 16 ms steps.
+        return 0.016 * int(coarse.tick(0.001) / 0.016)
+
+    assert timing.cpu_clock(process_time=coarse_process_time) \
+        is time.perf_counter
+
+
+def test_cpu_clock_measures_work_not_sleep():
+    clock = timing.cpu_clock()
+    seconds = timing.median_seconds(lambda: time.sleep(0.02), repeats=3,
+                                    warmup=0, clock=clock)
+    assert seconds < 0.01  # asleep, the process uses no processor time
 
 
 @pytest.mark.parametrize("exponent", [0.0, 1.0, 1.5, 2.0])

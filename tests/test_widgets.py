@@ -171,13 +171,16 @@ def test_only_the_frame_slider_is_marked_as_working_without_a_kernel():
     plain = learning_rate_panel()
     assert all("jacolib-kernel-only" in control._dom_classes
                for control in plain.controls.values())
-    css = (ROOT / "book" / "_static_local" / "jacolib.css").read_text()
-    assert ".jacolib-kernel-only {" in css and "pointer-events: none" in css
+    script = (ROOT / "book" / "_static_local" /
+              "jacolib-static.js").read_text()
+    assert '".jacolib-kernel-only"' in script
 
 
 def test_the_note_names_the_slider_that_moves_without_a_kernel():
     note = framed_panel().widget.children[-1].value
-    assert "only the <b>learning rate</b> slider moves" in note
+    assert "the <b>learning rate</b> slider moves through figures" in note
+    # and names the controls that the static page hides
+    assert "with condition number at its default. To move it too" in note
     assert 'style="display: none"' in note
 
 
@@ -193,3 +196,41 @@ def test_bad_frames_are_refused(frames, message):
         LivePanel(linreg_figures.LearningRateScene,
                   learning_rate=(0.05, 2.5, 0.05, 1.5),
                   condition_number=(1.0, 50.0, 1.0, 10.0), frames=frames)
+
+
+def test_each_image_describes_itself_with_its_values():
+    panel = framed_panel()
+    texts = [image.tooltip for image in panel.frames.children]
+    assert len(set(texts)) == len(texts)  # one text per frame
+    for text, learning_rate in zip(texts, LEARNING_RATES):
+        assert f"learning rate {learning_rate:.2f}" in text
+        assert "condition number 10" in text
+    # The text follows a control that the kernel redraws.
+    panel.controls["condition_number"].value = 20.0
+    assert "condition number 20" in panel.image.tooltip
+
+
+def test_the_description_tells_convergence_from_divergence():
+    scene = linreg_figures.LearningRateScene
+    describe = scene.describe.__get__(object.__new__(scene))
+    # |1 - α λ| per axis, λ = 1/κ and 1: closed forms of the factors.
+    assert "by a factor of 0.95" in describe(learning_rate=0.5,
+                                             condition_number=10.0)
+    assert "oscillates" in describe(learning_rate=2.0,
+                                    condition_number=10.0)
+    assert "diverges" in describe(learning_rate=2.2,
+                                  condition_number=10.0)
+    assert "growing by a factor of 1.20" in describe(
+        learning_rate=2.2, condition_number=10.0)
+
+
+def test_a_panel_without_describe_states_its_alt_and_values():
+    def draw(fig, amplitude):
+        fig.add_subplot().plot([0, 1], [0, amplitude])
+
+    panel = LivePanel(draw, alt="A line rising to its amplitude",
+                      amplitude=(0.0, 2.0, 0.5, 1.0))
+    assert panel.image.tooltip == ("A line rising to its amplitude, at "
+                                   "amplitude 1.")
+    with pytest.raises(ValueError, match="alt must be a sentence"):
+        LivePanel(draw, alt=3, amplitude=(0.0, 2.0, 0.5, 1.0))

@@ -13,6 +13,7 @@ if ! command -v npm >/dev/null 2>&1; then
     exit 0
 fi
 if [ ! -f node_modules/anywidget/dist/index.js ] \
+        || [ ! -f node_modules/axe-core/axe.min.js ] \
         || [ package-lock.json -nt node_modules ]; then
     npm ci --no-audit --no-fund --loglevel=error
 fi

@@ -26,15 +26,18 @@ const constant = (c) => dual(c);
 const inner = (x, y) => add(mul(x[0], y[0]), mul(x[1], y[1]));
 const norm = (v) => pow(inner(v, v), 0.5);
 const one = constant(1);
+// ‖v‖^p, and exactly 1 for p = 0, even at v = 0 (where the derivative
+// of ‖v‖ is NaN and would spread through 0 · NaN), as in losses.py.
+const normPower = (v, p) => (p === 0 ? one : pow(norm(v), p));
 
 function cosSim(x, y) { return div(inner(x, y), mul(norm(x), norm(y))); }
 function dotSim(x, y) { return div(inner(x, y), inner(y, y)); }
 function genSim(x, y, nu) {
-  return div(inner(x, y), mul(pow(norm(x), nu), pow(norm(y), 2 - nu)));
+  return div(inner(x, y), mul(normPower(x, nu), normPower(y, 2 - nu)));
 }
 function mse(x, y) {
-  const d = [sub(x[0], y[0]), sub(x[1], y[1])];
-  return inner(d, d);
+  const e = [sub(x[0], y[0]), sub(x[1], y[1])];
+  return inner(e, e);
 }
 
 // name -> loss(x, y, nu), x and y pairs of duals; the names, formulas
@@ -50,8 +53,9 @@ export const LOSSES = {
   "1 − CosSim + MSE": (x, y) => add(sub(one, cosSim(x, y)), mse(x, y)),
   "sign mismatch": (x, y) => {
     let total = constant(0);  // piecewise constant: zero derivative
-    for (let d = 0; d < 2; d++) {
-      total = add(total, constant(Math.max(0, 1 - Math.sign(y[d].v * x[d].v))));
+    for (let j = 0; j < 2; j++) {
+      total = add(total,
+                  constant(Math.max(0, 1 - Math.sign(y[j].v * x[j].v))));
     }
     return total;
   },
@@ -60,6 +64,15 @@ export const LOSSES = {
 };
 
 export const USES_NU = { "GenSim_ν": true };
+
+// The centres of n cells across [-half, half], moved by 0.013 so that
+// no centre sits at the origin (where a loss dividing by ‖x‖ is
+// undefined): jacolib.losses_figures.grid_points along one axis.
+export function gridAxis(half, n, offset = 0.013) {
+  const spacing = 2 * half / n;
+  return Array.from({ length: n },
+                    (_, i) => -half + (i + 0.5) * spacing + offset);
+}
 
 // The loss and its negative gradient at one point (px, py) of the
 // plane: the prediction x when wrt is "x" (the target is (fx, fy)), the
@@ -82,4 +95,15 @@ export function fieldAt(name, nu, useLog, wrt, px, py, fx, fy) {
 export function fieldOn(name, nu, useLog, wrt, points, fixed) {
   return points.map(([px, py]) =>
     fieldAt(name, nu, useLog, wrt, px, py, fixed[0], fixed[1]));
+}
+
+// The median of the finite, nonzero sizes (1 if there are none): the
+// scale of the arrows, as jacolib.losses_figures.field_size.
+export function medianSize(sizes) {
+  const kept = sizes.filter((s) => Number.isFinite(s) && s > 0)
+    .sort((a, b) => a - b);
+  if (kept.length === 0) { return 1; }
+  const middle = kept.length >> 1;
+  return kept.length % 2 ? kept[middle]
+                         : (kept[middle - 1] + kept[middle]) / 2;
 }
