@@ -15,6 +15,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
+from browser import console_errors, requested_urls
 from conftest import ROOT
 from notebook_checks import chapter_notebooks, read, toc_files
 
@@ -116,11 +117,25 @@ def figures_say_what_they_show(browser):
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_passes_the_audit_in_light_and_dark(
         browser, book_url, page):
-    # One visit per page: the audit, the text alternatives of its
-    # figures (chapters) and the screenshots, in both themes.
+    # One visit per page: the page works offline (no request off
+    # 127.0.0.1, no console error, every formula typeset), the audit,
+    # the text alternatives of its figures (chapters) and the
+    # screenshots, in both themes.
+    requested_urls(browser)  # drop earlier pages' requests and errors
+    console_errors(browser)
     open_page(browser, f"{book_url}/{page}.html")
+    # chrome:// and data: URLs are the browser's own, not the network's.
+    found = {"off the book": [
+        url for url in requested_urls(browser)
+        if url.split(":")[0] in ("http", "https", "ws", "wss")
+        and not url.startswith(book_url + "/")],
+        "console": console_errors(browser),
+        "raw TeX": browser.execute_script(
+            "return [...document.querySelectorAll('.math')]"
+            ".filter(e => !e.querySelector('mjx-container'))"
+            ".map(e => e.textContent.slice(0, 60))")}
     set_theme(browser, "light")
-    found = {"light": audit(browser)}
+    found["light"] = audit(browser)
     if page in CHAPTERS:
         found["figures"] = figures_say_what_they_show(browser)
     shoot(browser, page, "light")
