@@ -4,6 +4,7 @@ import functools
 import http.server
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -40,7 +41,18 @@ def _run_directory(config):
 
 
 def pytest_configure(config):
-    config._jacolib_uid = uuid.uuid4().hex
+    if not hasattr(config, "workerinput"):  # the controller, or no xdist
+        uid = getattr(config.option, "testrunuid", None) or uuid.uuid4().hex
+        if hasattr(config.option, "testrunuid"):
+            config.option.testrunuid = uid  # the one xdist hands out
+        config._jacolib_uid = uid
+
+
+def pytest_sessionfinish(session):
+    # After every worker has finished: the student edition's sources and
+    # HTML (the book's HTML stays in _build/html, to look at).
+    if not hasattr(session.config, "workerinput"):
+        shutil.rmtree(_run_directory(session.config), ignore_errors=True)
 
 
 def _write(path, returncode, stdout, stderr):
