@@ -123,11 +123,22 @@ def plot_plateaus(ax, losses, labels, level):
         ax.semilogx(steps, curve, color=color, ls=ls, label=label)
     ax.axhline(np.log(2), color="0.5", lw=0.8, ls=(0, (1, 3)))
     ax.axhline(level, color="0.3", lw=0.8, ls=":")
-    ax.text(1, np.log(2) + 0.005, r"$\log 2$: predicting 1/2 everywhere",
-            fontsize=9, color="0.4", va="bottom")
+    # Labels a little right of the middle of the log axis, where the
+    # curves leave room above log 2 and below the level.
+    middle = float(steps[-1]) ** 0.6
+    ax.text(middle, np.log(2) + 0.015,
+            r"$\log 2$: predicting 1/2 everywhere", fontsize=9,
+            color="0.4", va="bottom")
+    ax.text(middle, level - 0.01, f"plateau threshold {level:g}",
+            fontsize=9, color="0.3", va="top")
     top = max(0.8, min(1.5, float(np.nanmax(losses)) + 0.05))
     ax.set(xlabel="step", ylabel="training loss", ylim=(0.0, top))
     return ax
+
+
+def _mark_colour(value, limit):
+    """White on the darkest cells, where black would vanish."""
+    return "white" if abs(float(value)) > 0.6 * limit else "0.1"
 
 
 def _show_matrix(ax, matrix, limit, annotate=True):
@@ -137,7 +148,8 @@ def _show_matrix(ax, matrix, limit, annotate=True):
     if annotate:
         for (i, j), value in np.ndenumerate(np.asarray(matrix)):
             ax.text(j, i, "+" if value > 0 else "−", ha="center",
-                    va="center", fontsize=10, color="0.1")
+                    va="center", fontsize=10,
+                    color=_mark_colour(value, limit))
     ax.set_xticks([])
     ax.set_yticks([])
     ax.grid(False)
@@ -257,8 +269,12 @@ class RestorationScene:
             j, i = np.meshgrid((np.arange(columns) + 0.5) / columns,
                                (np.arange(rows) + 0.5) / rows)
             positive = (matrix > 0).numpy()
-            marks[0].set_offsets(np.c_[j[positive], i[positive]])
-            marks[1].set_offsets(np.c_[j[~positive], i[~positive]])
+            colours = np.array([_mark_colour(value, limit)
+                                for value in matrix.flatten()],
+                               dtype=object).reshape(positive.shape)
+            for mark, chosen in zip(marks, (positive, ~positive)):
+                mark.set_offsets(np.c_[j[chosen], i[chosen]])
+                mark.set_color(list(colours[chosen]))
         n_steps = len(run.losses)
         step = int(run.steps[epoch])
         self.titles[0].set_text(f"Ĵ at step {step} of {n_steps}")

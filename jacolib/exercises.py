@@ -575,7 +575,7 @@ def _logdet_relative_cases():
 
 
 @exercise("ex-linear-internal",
-          "Exercise 8.2 (the four terms at any distance)",
+          "Exercise 8.2 (internal and external terms)",
           hint="Each gradient of W_l is s_(l−1)ᵀ times an adjoint at s_l. "
                "Start from ℓ_m's adjoint (2/N)(s_m − s_m*), carry it "
                "down to s_l through the weights in between (each "
