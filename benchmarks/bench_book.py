@@ -112,7 +112,11 @@ def panel_budgets():
 
 def _timed(command):
     start = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+    result = subprocess.run(command, cwd=ROOT, capture_output=True,
+                            text=True)
+    if result.returncode != 0:  # say what failed, not only that it did
+        raise RuntimeError(f"{' '.join(command)} failed:\n"
+                           + (result.stdout + result.stderr)[-4000:])
     return time.perf_counter() - start
 
 
