@@ -51,11 +51,14 @@ def cpu_clock(finest=1e-5, process_time=time.process_time):
     every few milliseconds (Windows: ~16 ms), too coarse for calls of
     a millisecond; there ``time.perf_counter`` is returned instead.
     """
-    start = process_time()
-    now = start
-    while now == start:  # spin: our own work moves the clock on
-        now = process_time()
-    return process_time if now - start <= finest else time.perf_counter
+    steps = []
+    for _ in range(5):  # the smallest of a few steps: another thread of
+        start = process_time()  # this process may run during one
+        now = start
+        while now == start:  # spin: our own work moves the clock on
+            now = process_time()
+        steps.append(now - start)
+    return process_time if min(steps) <= finest else time.perf_counter
 
 
 def median_seconds(fn, repeats=20, warmup=2, clock=time.perf_counter):
