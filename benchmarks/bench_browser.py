@@ -112,20 +112,23 @@ def front_end_panels():
     return found
 
 
-def panel_redraw_ms(chapter):
-    """[ms] of every redraw of the chapter's front-end panel while each
-    of its sliders is moved by keys (MOVES), as the page timed them."""
+def panel_redraw_ms(chapter, selector=".jacolib-panel",
+                    html=ROOT / "_build" / "html"):
+    """[ms] of every redraw of the chapter's front-end panel (the element
+    ``selector``, which counts and times its redraws in data-redraws and
+    data-redraw-ms) while each of its sliders is moved by keys (MOVES),
+    as the page timed them."""
     sys.path.insert(0, str(ROOT / "tests"))
     from browser import start_chromium, stop_chromium
     from selenium.webdriver.common.keys import Keys
 
-    server = _served(ROOT / "_build" / "html")
+    server = _served(html)
     driver = start_chromium()
     try:
         driver.get(f"http://127.0.0.1:{server.server_address[1]}/book/"
                    f"{chapter}.html")
         panel = _wait(driver, "return document.querySelector("
-                              "'.jacolib-panel[data-redraws]')")
+                              f"'{selector}[data-redraws]')")
         driver.execute_script("arguments[0].scrollIntoView()", panel)
         times = []
         for slider in panel.find_elements("css selector",
@@ -151,39 +154,8 @@ def panel_redraw_ms(chapter):
 def jvp_vjp_redraw_ms(html=ROOT / "_build" / "html"):
     """[ms] of every redraw of chapter 3's browser panel
     (``autodiff_figures.JvpVjpField``: the warp's level sets, grids and
-    arrows on a canvas) while each of its four sliders is moved by keys
-    (MOVES), as the page timed them (its data-redraw-ms)."""
-    sys.path.insert(0, str(ROOT / "tests"))
-    from browser import start_chromium, stop_chromium
-    from selenium.webdriver.common.keys import Keys
-
-    server = _served(html)
-    driver = start_chromium()
-    try:
-        driver.get(f"http://127.0.0.1:{server.server_address[1]}/book/"
-                   "03_vjp_jvp_hvp.html")
-        panel = _wait(driver, "return document.querySelector("
-                              "'.jacolib-jvp[data-redraws]')")
-        driver.execute_script("arguments[0].scrollIntoView()", panel)
-        times = []
-        for slider in panel.find_elements("css selector",
-                                          "input[type=range]"):
-            for key in MOVES:
-                before = panel.get_attribute("data-redraws")
-                slider.send_keys(getattr(Keys, key))
-                deadline = time.monotonic() + 5
-                while (panel.get_attribute("data-redraws") == before
-                       and time.monotonic() < deadline):
-                    time.sleep(0.02)
-                if panel.get_attribute("data-redraws") != before:
-                    times.append(float(panel.get_attribute(
-                        "data-redraw-ms")))
-        if not times:
-            raise RuntimeError("03_vjp_jvp_hvp: no key moved the panel")
-        return times
-    finally:
-        stop_chromium(driver)
-        server.shutdown()
+    arrows on a canvas) while each of its four sliders is moved by keys."""
+    return panel_redraw_ms("03_vjp_jvp_hvp", ".jacolib-jvp", html)
 
 
 def budgets() -> list[Budget]:
