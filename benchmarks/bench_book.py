@@ -26,36 +26,52 @@ ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = sorted((ROOT / "book").glob("[0-9][0-9]_*.ipynb"))
 
 
-def notebook_panels():
-    """Every live panel of the book, built by its chapter's own call.
-
-    The chapter's code cells run in order up to the panel's cell (the
-    hidden install cell and wall-clock timing cells excepted), then the
-    ``LivePanel(...)`` expression of that cell is evaluated, so the
-    bench times the panel the reader gets, at its default size.
-    """
-    for path in CHAPTERS:
-        cells = [c for c in nbformat.read(path, as_version=4).cells
-                 if c.cell_type == "code" and c.id != "install-jacolib"
-                 and not c.id.startswith("timing-")]
-        panels = [i for i, c in enumerate(cells) if "LivePanel(" in c.source]
-        namespace = {}
-        for cell in cells[:panels[-1] + 1] if panels else []:
-            if "LivePanel(" in cell.source:
-                yield path.stem, _panel_of(cell.source, namespace)
-            else:
-                _run_quietly(cell.source, namespace)
+def panel_cells(path):
+    """The code cells a chapter runs before its live panel, and the
+    panel's own cell (None if it has none); the hidden install cell and
+    the wall-clock timing cells are left out."""
+    cells = [c for c in nbformat.read(path, as_version=4).cells
+             if c.cell_type == "code" and c.id != "install-jacolib"
+             and not c.id.startswith("timing-")]
+    panels = [i for i, c in enumerate(cells) if "LivePanel(" in c.source]
+    if len(panels) > 1:
+        raise ValueError(f"{path.name}: one live panel per chapter; "
+                         f"got {len(panels)}")
+    if not panels:
+        return [], None
+    split_panel_cell(cells[panels[0]].source)  # fails early if malformed
+    return cells[:panels[0]], cells[panels[0]]
 
 
-def _panel_of(source, namespace):
-    """Run the panel's cell; its last expression is the panel."""
+def split_panel_cell(source):
+    """(the statements before it, the ``LivePanel(...)`` expression) of
+    a panel's cell, whose last expression must be the panel."""
     *body, last = ast.parse(source).body
     if not (isinstance(last, ast.Expr) and "LivePanel(" in
             ast.get_source_segment(source, last)):
-        raise ValueError("a panel's cell must end with LivePanel(...)")
-    _run_quietly(ast.Module(body=body, type_ignores=[]), namespace)
-    return eval(compile(ast.Expression(last.value), "<panel>", "eval"),
-                namespace)
+        raise ValueError("a panel's cell must end with LivePanel(...); "
+                         f"got {source.splitlines()[-1]!r}")
+    return ast.Module(body=body, type_ignores=[]), last.value
+
+
+def notebook_panels(chapters=CHAPTERS):
+    """Every live panel of the book, built by its chapter's own call.
+
+    The chapter's code cells run in order up to the panel's cell, then
+    the ``LivePanel(...)`` expression of that cell is evaluated, so the
+    bench times the panel the reader gets, at its default size.
+    """
+    for path in chapters:
+        before, panel = panel_cells(path)
+        if panel is None:
+            continue
+        namespace = {}
+        for cell in before:
+            _run_quietly(cell.source, namespace)
+        body, expression = split_panel_cell(panel.source)
+        _run_quietly(body, namespace)
+        yield path.stem, eval(compile(ast.Expression(expression),
+                                      "<panel>", "eval"), namespace)
 
 
 def _run_quietly(code, namespace):

@@ -94,11 +94,22 @@ def _needs(item, names):
     return bool(names & set(item.fixturenames))
 
 
+def _page_size(item):
+    """The source size of the page a test visits (0 for no page): the
+    longest visits go first, so that the workers end together."""
+    page = getattr(item, "callspec", None) and item.callspec.params.get(
+        "page")
+    sources = [ROOT / f"{page}{suffix}" for suffix in (".ipynb", ".md")]
+    return next((path.stat().st_size for path in sources
+                 if isinstance(page, str) and path.is_file()), 0)
+
+
 def pytest_collection_modifyitems(config, items):
     # Every worker collects the same items and orders them the same way.
     items.sort(key=lambda item: (_needs(item, NEEDS_STUDENT),
                                  _needs(item, NEEDS_BOOK),
-                                 item.get_closest_marker("slow") is None))
+                                 item.get_closest_marker("slow") is None,
+                                 -_page_size(item)))
     starter = os.environ.get("PYTEST_XDIST_WORKER", "gw0") == "gw0"
     book = any(_needs(item, NEEDS_BOOK) for item in items)
     student = any(_needs(item, NEEDS_STUDENT) for item in items)

@@ -3,37 +3,76 @@
 import ipywidgets as widgets
 import pytest
 
-from benchmarks.bench_book import notebook_panels, panel_moves
-from notebook_checks import chapter_notebooks, read
+from benchmarks.bench_book import (cycling_redraw, notebook_panels,
+                                   panel_cells, panel_moves,
+                                   split_panel_cell)
 from jacolib.widgets import LivePanel
+from notebook_checks import chapter_notebooks, read
 
 
-@pytest.fixture(scope="module")
-def panels():
-    """Each chapter's panel, built as make bench builds it (by running
-    the chapter's cells up to it): once for both tests."""
-    return list(notebook_panels())
-
-
-def test_every_panel_of_the_book_is_benchmarked(panels):
-    found = [chapter for chapter, _ in panels]
+def test_every_panel_of_the_book_is_benchmarked():
+    # Found without running the chapters: each chapter's panel cell, and
+    # the cells it needs before it. (Running them all would repeat what
+    # nbval does; one chapter is built in the next test.)
+    found = {path.stem: panel_cells(path)
+             for path in chapter_notebooks()}
     expected = [path.stem for path in chapter_notebooks()
-                for cell in read(path).cells
-                if cell.cell_type == "code"
-                and "LivePanel(" in cell.source]
-    assert found == expected and len(found) >= 3
+                if any(cell.cell_type == "code"
+                       and "LivePanel(" in cell.source
+                       for cell in read(path).cells)]
+    assert [name for name, (_, panel) in found.items()
+            if panel is not None] == expected and len(expected) >= 3
+    for name in expected:
+        before, panel = found[name]
+        assert before and all("LivePanel(" not in c.source for c in before)
+        assert not any(c.id == "install-jacolib" or c.id.startswith("timing-")
+                       for c in before)
 
 
-def test_the_moves_reach_both_ends_of_every_slider(panels):
-    for _, panel in panels:
-        assert isinstance(panel, LivePanel)
-        moves = panel_moves(panel)
-        for name, control in panel.controls.items():
-            values = [move[name] for move in moves]
-            assert values[0] == control.value
-            if isinstance(control, widgets.FloatSlider | widgets.IntSlider):
-                assert min(values) == control.min
-                assert max(values) == control.max
-            if isinstance(control, widgets.SelectionSlider):
-                ends = [control.options[0][1], control.options[-1][1]]
-                assert set(ends) <= set(values)
+def test_a_panel_cell_must_end_with_the_panel():
+    with pytest.raises(ValueError, match="must end with LivePanel"):
+        split_panel_cell("panel = LivePanel(scene, x=(0, 1, 1, 0))\n"
+                         "print('built')")
+
+
+def test_the_bench_builds_a_chapter_panel_as_the_reader_gets_it():
+    chapter = next(path for path in chapter_notebooks()
+                   if panel_cells(path)[1] is not None)
+    (name, panel), = notebook_panels([chapter])
+    assert name == chapter.stem and isinstance(panel, LivePanel)
+    # The four moves, every control at once: as many pictures as moves
+    # (a default may be an end).
+    moves = panel_moves(panel)
+    pictures = {panel.render(**move) for move in moves}
+    assert len(pictures) == len({tuple(m.items()) for m in moves}) >= 2
+    assert all(picture.startswith(b"\x89PNG") for picture in pictures)
+    cycling_redraw(panel)()  # what the bench times runs too
+
+
+def every_kind_of_control():
+    """A panel with each kind of control the bench moves."""
+    def draw(fig, **values):
+        fig.add_subplot().set_title(repr(values))
+    return LivePanel(draw, figsize=(2, 1), frames={"step": [0, 1, 2, 3]},
+                     step=(0, 3, 1, 1), width=(1, 5, 1, 2),
+                     rate=(0.1, 2.0, 0.1, 0.5),
+                     loss=["mse", "cos", "dot"], show=True)
+
+
+def test_the_moves_reach_both_ends_of_every_slider():
+    panel = every_kind_of_control()
+    moves = panel_moves(panel)
+    for name, control in panel.controls.items():
+        values = [move[name] for move in moves]
+        assert values[0] == control.value
+        if isinstance(control, widgets.FloatSlider | widgets.IntSlider):
+            assert min(values) == control.min
+            assert max(values) == control.max
+        if isinstance(control, widgets.SelectionSlider):
+            ends = [control.options[0][1], control.options[-1][1]]
+            assert set(ends) <= set(values)
+        if isinstance(control, widgets.Dropdown | widgets.Checkbox):
+            assert len(set(values)) >= 2
+    assert {type(c).__name__ for c in panel.controls.values()} >= {
+        "SelectionSlider", "IntSlider", "FloatSlider", "Dropdown",
+        "Checkbox"}

@@ -8,6 +8,7 @@ rest, and show on tampered copies that each check can fail.
 import os
 import subprocess
 import sys
+from xml.etree import ElementTree
 
 import nbformat
 import pytest
@@ -174,20 +175,14 @@ def test_a_broken_claim_stops_make_execute(tmp_path):
     assert path.read_text() == before  # nothing stored
 
 
-def run_nbval(notebook, tmp_path):
-    """Run nbval on a copy, isolated from this repo's pytest settings."""
-    path = tmp_path / "chapter.ipynb"
-    nbformat.write(notebook, path)
-    return nbval(tmp_path, [path])
-
-
-def nbval(tmp_path, paths, environment=None):
+def nbval(tmp_path, paths, environment=None, *options):
+    """Run nbval, isolated from this repo's pytest settings."""
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
          "--nbval", "--nbval-current-env", "--nbval-sanitize-with",
          str(ROOT / "tests" / "sanitize.cfg"), "-c",
-         str(tmp_path / "pytest.ini"), *map(str, paths)],
+         str(tmp_path / "pytest.ini"), *options, *map(str, paths)],
         cwd=tmp_path, capture_output=True, text=True, timeout=600,
         env=environment)
 
@@ -208,35 +203,64 @@ def chapter_1_opening():
     return notebook
 
 
-@pytest.mark.slow
-def test_nbval_fails_when_a_stored_output_is_stale(tmp_path):
-    notebook = chapter_1_opening()
+def stale_output(notebook):
     cell = first_printing_cell(notebook, "w* = ")
     for output in cell.outputs:
         if output.output_type == "stream":
             output.text = output.text.replace("w* = [", "w* ≈ [")
-    result = run_nbval(notebook, tmp_path)
-    assert result.returncode != 0, result.stdout[-2000:]
-    assert "w* ≈ [" in result.stdout
 
 
-@pytest.mark.slow
-def test_nbval_fails_when_the_code_changes_a_printed_number(tmp_path):
-    notebook = chapter_1_opening()
+def changed_code(notebook):
     cell = next(c for c in code_cells(notebook)
                 if "n_samples=40" in c.source)
     cell.source = cell.source.replace("n_samples=40", "n_samples=41")
-    result = run_nbval(notebook, tmp_path)
-    assert result.returncode != 0, result.stdout[-2000:]
-    assert "failed" in result.stdout.splitlines()[-1]
+
+
+@pytest.fixture(scope="module")
+def nbval_on_the_opening(tmp_path_factory):
+    """One nbval run over three copies of chapter 1's opening: one with
+    a stale stored output, one whose code changes a printed number, and
+    the control, untouched. Each copy's cells and their failure reports,
+    read from the run's JUnit XML."""
+    tmp_path = tmp_path_factory.mktemp("nbval")
+    for name, tamper in [("stale", stale_output), ("changed", changed_code),
+                         ("untouched", lambda notebook: None)]:
+        notebook = chapter_1_opening()
+        tamper(notebook)
+        nbformat.write(notebook, tmp_path / f"{name}.ipynb")
+    result = nbval(tmp_path, sorted(tmp_path.glob("*.ipynb")), None,
+                   "--junitxml", str(tmp_path / "report.xml"))
+    cases = {}
+    for case in ElementTree.parse(tmp_path / "report.xml").iter("testcase"):
+        failures = [f.get("message", "") + (f.text or "")
+                    for f in case.iter("failure")]
+        cases.setdefault(case.get("classname").split(".")[0], []).append(
+            failures)
+    assert set(cases) == {"stale", "changed", "untouched"}, result.stdout
+    return cases
+
+
+def failures_of(cases):
+    return [failure for case in cases for failure in case]
 
 
 @pytest.mark.slow
-def test_nbval_passes_on_the_untouched_opening(tmp_path):
+def test_nbval_fails_when_a_stored_output_is_stale(nbval_on_the_opening):
+    failures = failures_of(nbval_on_the_opening["stale"])
+    assert len(failures) == 1 and "w* ≈ [" in failures[0]
+
+
+@pytest.mark.slow
+def test_nbval_fails_when_the_code_changes_a_printed_number(
+        nbval_on_the_opening):
+    assert failures_of(nbval_on_the_opening["changed"])
+
+
+@pytest.mark.slow
+def test_nbval_passes_on_the_untouched_opening(nbval_on_the_opening):
     # The control for the two tests above: the same run, no tampering.
-    result = run_nbval(chapter_1_opening(), tmp_path)
-    assert result.returncode == 0, result.stdout[-3000:]
-    assert "passed" in result.stdout.splitlines()[-1]
+    cases = nbval_on_the_opening["untouched"]
+    assert len(cases) >= 3 and failures_of(cases) == []
 
 
 # What a reader's older CPU would use: torch's kernels without vector

@@ -1,9 +1,10 @@
-"""The built book as a reader meets it, in headless Chromium and offline:
-an accessibility audit of every page in the light and the dark theme
-(axe-core, from the npm packages), text alternatives for every image,
-controls that work from the keyboard with a visible focus, the print
-stylesheet, and search. Screenshots of every page in both themes land
-in _build/screenshots/.
+"""The built book as a reader meets it, in headless Chromium and offline,
+one visit per page: an accessibility audit of every page (axe-core,
+from the npm packages) in the light theme, and of its colours in the
+dark one; text alternatives for every image; folded solutions; kernel
+panels whose frame slider works from the keyboard with a visible focus;
+no code box scrolling sideways. Then the print stylesheet and search.
+Screenshots of every page in both themes land in _build/screenshots/.
 """
 
 import re
@@ -15,7 +16,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from browser import console_errors, requested_urls
+import front_end_panels
+from browser import console_errors, requested_urls, slider_named
 from conftest import ROOT
 from notebook_checks import chapter_notebooks, read, toc_files
 
@@ -31,10 +33,16 @@ BLOCKING = {"serious", "critical"}
 pytestmark = pytest.mark.browser
 
 
+def wait(browser):
+    # A tenth of a second between looks: a page is ready in seconds, and
+    # a test looks many times.
+    return WebDriverWait(browser, WAIT_SECONDS, poll_frequency=0.1)
+
+
 def open_page(browser, url):
     browser.get(url)
     # Ready: the document loaded, MathJax done, widgets drawn.
-    WebDriverWait(browser, WAIT_SECONDS).until(lambda d: d.execute_script(
+    wait(browser).until(lambda d: d.execute_script(
         "return document.readyState === 'complete'"
         " && document.querySelectorAll('.math:not(:has(mjx-container))')"
         ".length === 0"
@@ -72,7 +80,7 @@ def set_theme(browser, mode):
         "document.documentElement.dataset.theme = arguments[0];"
         "localStorage.setItem('mode', arguments[0]);"
         "localStorage.setItem('theme', arguments[0]);", mode)
-    WebDriverWait(browser, WAIT_SECONDS).until(lambda d: d.execute_script(
+    wait(browser).until(lambda d: d.execute_script(
         "return document.getAnimations().filter(a =>"
         " a instanceof CSSTransition && a.playState === 'running')"
         ".length === 0"))
@@ -92,10 +100,24 @@ def shoot(browser, page, mode):
         browser.save_screenshot(str(SHOTS / f"{name}_{mode}_figure.png"))
 
 
-# The theme changes colours only: in the dark theme the audit reruns the
-# rules about colour (the structure was audited in the light theme).
+# The theme changes colours only: in the dark theme axe reruns its rules
+# about colour (the structure was audited in the light theme) on the
+# pages that are not chapters and on chapter 5, which holds every kind
+# of chapter content (prose, code, outputs, both kinds of panel,
+# exercises). Every page's text is checked against what is behind it
+# (tests/js/low_contrast_text.js: a tenth of a second, where axe takes
+# five on a chapter, most of it to map the page's boxes).
 COLOUR_RULES = ["color-contrast", "link-in-text-block"]
 CHAPTERS = {f"book/{path.stem}" for path in chapter_notebooks()}
+AXE_IN_THE_DARK = (set(PAGES) - CHAPTERS) | {"book/05_loss_geometry"}
+LOW_CONTRAST_TEXT = (ROOT / "tests" / "js" / "low_contrast_text.js") \
+    .read_text()
+
+
+def low_contrast_text(browser):
+    """[text, contrast ratio, ratio needed] of each element whose text
+    is too close to the colour behind it (WCAG's 4.5:1, 3:1 if large)."""
+    return browser.execute_script(LOW_CONTRAST_TEXT)
 
 
 def figures_say_what_they_show(browser):
@@ -114,56 +136,220 @@ def figures_say_what_they_show(browser):
     return problems
 
 
+# The panels' frame image, shown (a figure, not a stub), and the frame
+# images of every panel that are visible.
+PANEL_IMAGE = ("const img = document.querySelector('.jupyter-widgets img');"
+               "return img && img.complete && img.naturalWidth > 0"
+               " ? [img.naturalWidth, img.naturalHeight] : null")
+VISIBLE_FRAME = ("return [...document.querySelectorAll('.jacolib-frames img')]"
+                 ".filter(img => img.offsetParent !== null)"
+                 ".map(img => img.src)")
+
+
+def frame_panel_works_without_a_kernel(browser, page):
+    """A kernel panel on the static page: its stored figure shows, only
+    its frame slider is on view (the note names the controls it hides),
+    and that slider, reached with Tab, shows its focus and moves the
+    figure with an arrow key."""
+    width, height = wait(browser).until(
+        lambda d: d.execute_script(PANEL_IMAGE))
+    assert width >= 600 and height >= 200  # the stored frame, not a stub
+    note = browser.find_element(By.CSS_SELECTOR, ".jacolib-static-note")
+    assert note.is_displayed() and "static page" in note.text
+    name = note.find_element(By.CSS_SELECTOR, "b").text
+    frame_slider = slider_named(browser, name)
+    controls = browser.find_elements(
+        By.CSS_SELECTOR, ".widget-slider, .widget-dropdown, .widget-checkbox")
+    hidden = browser.find_elements(By.CSS_SELECTOR, ".jacolib-kernel-only")
+    # Every control but the frame slider needs a kernel.
+    assert frame_slider not in hidden
+    assert len(hidden) == len(controls) - 1
+    wait(browser).until(lambda d: all(
+        d.execute_script("return arguments[0].inert", control)
+        for control in hidden))
+    for control in hidden:
+        # the note names what it hides, so nothing is lost from view
+        # (a checkbox's name is in its own label, beside an empty one)
+        label = browser.execute_script(
+            "return (arguments[0].querySelector('.widget-label-basic')"
+            " || arguments[0].querySelector('.widget-label')).textContent",
+            control)
+        assert label in note.text, (label, note.text)
+    assert [c for c in controls if c.is_displayed()] == [frame_slider]
+    handle = frame_slider.find_element(By.CSS_SELECTOR, "[role=slider]")
+    assert handle.get_attribute("aria-label") == name
+    # Reach it with the Tab key, as a keyboard user would: from the
+    # panel, Tab skips the inert controls and lands on the frame slider.
+    browser.execute_script(
+        "const panel = arguments[0].closest('.widget-vbox');"
+        "panel.scrollIntoView({block: 'center'});"
+        "panel.tabIndex = -1; panel.focus();", handle)
+    browser.save_screenshot(str(SHOTS / f"{page.split('/')[-1]}"
+                                        "_live_panel.png"))
+    ActionChains(browser).send_keys(Keys.TAB).perform()
+    assert browser.switch_to.active_element == handle
+    outline = browser.execute_script(
+        "const s = getComputedStyle(arguments[0]);"
+        "return [s.outlineStyle, parseFloat(s.outlineWidth)];", handle)
+    assert outline[0] != "none" and outline[1] >= 2, outline
+    readout = frame_slider.find_element(By.CSS_SELECTOR, ".widget-readout")
+    before = (readout.text, browser.execute_script(VISIBLE_FRAME))
+    at_first = (handle.get_attribute("aria-valuenow")
+                == handle.get_attribute("aria-valuemin"))
+    handle.send_keys(Keys.ARROW_RIGHT if at_first else Keys.ARROW_LEFT)
+    wait(browser).until(lambda d: d.execute_script(VISIBLE_FRAME)
+                        != before[1])
+    after = (readout.text, browser.execute_script(VISIBLE_FRAME))
+    assert after[0] != before[0] and len(after[1]) == 1
+
+
+def front_end_panels_in_the_dark(browser):
+    """Front-end panels drawn as a white card with black ink, whatever
+    the theme: problems found (the theme must be dark)."""
+    return [f"{colours} on a page of {background}"
+            for colours, background in browser.execute_script(
+                "const page = getComputedStyle(document.body).backgroundColor;"
+                "return [...document.querySelectorAll('.jacolib-panel')]"
+                ".map(panel => {"
+                " const s = getComputedStyle(panel);"
+                " const rect = panel.querySelector('svg rect');"
+                " return [[s.backgroundColor, s.color,"
+                "          rect.getAttribute('fill')], page]; })")
+            if colours != ["rgb(255, 255, 255)", "rgb(0, 0, 0)", "#ffffff"]
+            or background == "rgb(255, 255, 255)"]
+
+
+def unfolded_solutions(browser):
+    """Solutions must start folded: the ones that do not, and a page of
+    fewer than three."""
+    solutions = browser.find_elements(By.CSS_SELECTOR, ".solution")
+    problems = [] if len(solutions) >= 3 else [f"{len(solutions)} solutions"]
+    for solution in solutions:
+        body = solution.find_elements(By.CSS_SELECTOR, ".section, p")
+        if ("dropdown" not in solution.get_attribute("class")
+                or any(element.is_displayed() for element in body[1:])):
+            problems.append(solution.text[:60])
+    return problems
+
+
+OPEN_DROPDOWNS = ("document.querySelectorAll('.dropdown button.toggle-button')"
+                  ".forEach(button => button.click())")
+# The longest line of every code or output box wider than its box.
+OVERFLOWING_BOXES = """
+return [...document.querySelectorAll('pre')]
+    .filter(pre => pre.offsetParent !== null
+            && pre.scrollWidth > pre.clientWidth + 1)
+    .map(pre => pre.textContent.split('\\n')
+         .reduce((a, b) => a.length >= b.length ? a : b))"""
+
+
+def boxes_scrolling_sideways(browser):
+    """Code and output boxes wider than the page, solutions and answers
+    opened too (this leaves them open)."""
+    browser.execute_script(OPEN_DROPDOWNS)
+    wait(browser).until(lambda d: all(
+        e.is_displayed()
+        for e in d.find_elements(By.CSS_SELECTOR, ".solution pre")))
+    return browser.execute_script(OVERFLOWING_BOXES)
+
+
+def off_the_book(browser, book_url):
+    """What the page asked for, since the last look, from anywhere but
+    the book (chrome:// and data: URLs are the browser's own)."""
+    return [url for url in requested_urls(browser)
+            if url.split(":")[0] in ("http", "https", "ws", "wss")
+            and not url.startswith(book_url + "/")]
+
+
 @pytest.mark.parametrize("page", PAGES)
-def test_every_page_passes_the_audit_in_light_and_dark(
-        browser, book_url, page):
-    # One visit per page: the page works offline (no request off
-    # 127.0.0.1, no console error, every formula typeset), the audit,
-    # the text alternatives of its figures (chapters) and the
-    # screenshots, in both themes.
+def test_every_page_as_a_reader_meets_it(browser, book_url, page):
+    # One visit per page, as a chapter takes seconds to load and to
+    # audit: the page works offline (no request off 127.0.0.1, no
+    # console error, every formula typeset); it passes the audit in
+    # both themes, with screenshots of each; a chapter's figures say
+    # what they show, its solutions start folded, its kernel panel
+    # works from the keyboard, its front-end panel follows every control
+    # (front_end_panels.py), and no code box scrolls sideways.
     requested_urls(browser)  # drop earlier pages' requests and errors
     console_errors(browser)
     open_page(browser, f"{book_url}/{page}.html")
-    # chrome:// and data: URLs are the browser's own, not the network's.
-    found = {"off the book": [
-        url for url in requested_urls(browser)
-        if url.split(":")[0] in ("http", "https", "ws", "wss")
-        and not url.startswith(book_url + "/")],
-        "console": console_errors(browser),
-        "raw TeX": browser.execute_script(
-            "return [...document.querySelectorAll('.math')]"
-            ".filter(e => !e.querySelector('mjx-container'))"
-            ".map(e => e.textContent.slice(0, 60))")}
+    chapter = page in CHAPTERS
+    found = {"off the book": off_the_book(browser, book_url),
+             "raw TeX": browser.execute_script(
+                 "return [...document.querySelectorAll('.math')]"
+                 ".filter(e => !e.querySelector('mjx-container'))"
+                 ".map(e => e.textContent.slice(0, 60))")}
+    if chapter:
+        found["unfolded solutions"] = unfolded_solutions(browser)
     set_theme(browser, "light")
     found["light"] = audit(browser)
-    if page in CHAPTERS:
+    if chapter:
         found["figures"] = figures_say_what_they_show(browser)
     shoot(browser, page, "light")
     set_theme(browser, "dark")
-    found["dark"] = audit(browser, COLOUR_RULES)
+    found["dark"] = low_contrast_text(browser) + (
+        audit(browser, COLOUR_RULES) if page in AXE_IN_THE_DARK else [])
+    found["panels in the dark"] = front_end_panels_in_the_dark(browser)
     shoot(browser, page, "dark")
     set_theme(browser, "light")
+    if page in PANEL_PAGES:
+        frame_panel_works_without_a_kernel(browser, page)
+    # Every front-end panel is moved by its check (and only such pages
+    # have one).
+    found["front-end panel, unchecked"] = [page] if browser.execute_script(
+        "return !!document.querySelector("
+        "'.jacolib-panel, .jacolib-jvp, .jacolib-field')") != (
+            page in front_end_panels.CHECKS) else []
+    if page in front_end_panels.CHECKS:
+        front_end_panels.CHECKS[page](browser, page)
+    if chapter:
+        found["wide boxes"] = boxes_scrolling_sideways(browser)
+    found["console"] = console_errors(browser)
+    found["off the book, once moved"] = off_the_book(browser, book_url)
     assert found == {key: [] for key in found}
+
+
+# Text added to a page to be caught: (text, its CSS), and which of it
+# is too faint in each theme (a large title needs 3:1 only).
+FAINT = [("faint one", "color: #333"), ("grey two", "color: #777"),
+         ("dark grey", "color: #595959"),
+         ("a big title", "color: #aaa; font-size: 30px")]
+TOO_FAINT = {"light": {"grey two", "a big title"},
+             "dark": {"faint one", "grey two", "dark grey"}}
+
+
+def texts_axe_finds_faint(browser):
+    violations = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {runOnly: {type: 'rule',"
+        " values: ['color-contrast']}, resultTypes: ['violations']})"
+        ".then(r => done(r.violations.flatMap(v => v.nodes.map(n =>"
+        " document.querySelector(n.target[0]).textContent))));")
+    return set(violations)
 
 
 def test_the_audit_would_catch_a_violation(browser, book_url):
     # The audit above could pass by auditing nothing: an image without
-    # a text alternative must be reported, and so must faint text in
-    # the dark theme.
+    # a text alternative must be reported, and so must faint text, by
+    # axe and by the quick check of text colours, which must agree.
     open_page(browser, f"{book_url}/{PAGES[0]}.html")
     browser.execute_script(
+        "const article = document.querySelector('article');"
         "const img = document.createElement('img');"
         "img.src = 'data:image/gif;base64,"
         "R0lGODlhAQABAAAAACwAAAAAAQABAAA=';"
-        "document.querySelector('article').appendChild(img);"
-        "const p = document.createElement('p');"
-        "p.textContent = 'faint'; p.style.color = '#333';"
-        "document.querySelector('article').appendChild(p);")
+        "article.appendChild(img);"
+        "for (const [text, css] of arguments[0]) {"
+        " const p = document.createElement('p');"
+        " p.textContent = text; p.style.cssText = css;"
+        " article.appendChild(p); }", FAINT)
     assert any(v.startswith("image-alt") for v in audit(browser))
-    set_theme(browser, "dark")
     try:
-        assert any(v.startswith("color-contrast")
-                   for v in audit(browser, COLOUR_RULES))
+        for mode in ("light", "dark"):
+            set_theme(browser, mode)
+            assert texts_axe_finds_faint(browser) == TOO_FAINT[mode]
+            assert {text for text, _, _ in low_contrast_text(browser)} \
+                == TOO_FAINT[mode]
     finally:
         set_theme(browser, "light")
 
@@ -174,35 +360,6 @@ def test_a_figure_without_its_text_is_caught(browser, book_url):
         "document.querySelector('article img').alt = 'a figure';")
     assert any("short alt" in problem
                for problem in figures_say_what_they_show(browser))
-
-
-@pytest.mark.parametrize("page", PANEL_PAGES)
-def test_the_frame_slider_takes_keys_and_shows_its_focus(
-        browser, book_url, page):
-    open_page(browser, f"{book_url}/{page}.html")
-    name = browser.find_element(
-        By.CSS_SELECTOR, ".jacolib-static-note b").text
-    handle = next(
-        h for h in browser.find_elements(
-            By.CSS_SELECTOR, ".widget-slider [role=slider]")
-        if h.get_attribute("aria-label") == name)
-    # Reach it with the Tab key, as a keyboard user would: from the
-    # panel, Tab skips the inert controls and lands on the frame slider.
-    browser.execute_script(
-        "const panel = arguments[0].closest('.widget-vbox');"
-        "panel.scrollIntoView({block: 'center'});"
-        "panel.tabIndex = -1; panel.focus();", handle)
-    ActionChains(browser).send_keys(Keys.TAB).perform()
-    assert browser.switch_to.active_element == handle
-    outline = browser.execute_script(
-        "const s = getComputedStyle(arguments[0]);"
-        "return [s.outlineStyle, parseFloat(s.outlineWidth)];", handle)
-    assert outline[0] != "none" and outline[1] >= 2, outline
-    before = handle.get_attribute("aria-valuenow")
-    at_first = before == handle.get_attribute("aria-valuemin")
-    handle.send_keys(Keys.ARROW_RIGHT if at_first else Keys.ARROW_LEFT)
-    WebDriverWait(browser, WAIT_SECONDS).until(
-        lambda d: handle.get_attribute("aria-valuenow") != before)
 
 
 def test_print_shows_the_text_and_figures_without_the_page_furniture(
