@@ -59,11 +59,3 @@ def slider_named(driver, label):
             By.CSS_SELECTOR, ".jupyter-widgets .widget-slider")
         if element.find_element(By.CSS_SELECTOR, ".widget-label").text
         == label)
-
-
-def press_on_slider(driver, slider, key):
-    """Focus the slider's handle, as a reader would, and press ``key``."""
-    handle = slider.find_element(By.CSS_SELECTOR, ".noUi-handle")
-    driver.execute_script("arguments[0].scrollIntoView()", handle)
-    handle.click()
-    handle.send_keys(key)

@@ -16,7 +16,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from browser import start_chromium, stop_chromium
+# The browser checks called from test_reader_browser report their
+# values when they fail, as a test's own asserts do.
+pytest.register_assert_rewrite("front_end_panels")
+
+from browser import start_chromium, stop_chromium  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 HTML = ROOT / "_build" / "html"

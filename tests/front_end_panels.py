@@ -266,6 +266,9 @@ def the_field_follows_a_drag_and_the_keys(browser, page):
         > 0.3
 
 
+# A front-end panel once drawn (each sets these after its first frame).
+DRAWN = (".jacolib-panel[data-redraws], .jacolib-jvp[data-redraws],"
+         " .jacolib-field[data-fps]")
 # The check of each page with a front-end panel.
 CHECKS = {
     "book/01_linear_regression": the_sliders_redraw_the_panel,

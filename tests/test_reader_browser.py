@@ -8,10 +8,12 @@ Screenshots of every page in both themes land in _build/screenshots/.
 """
 
 import re
+import traceback
 from urllib.parse import quote
 
 import pytest
 from selenium.webdriver.common.action_chains import ActionChains
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
@@ -102,14 +104,17 @@ def shoot(browser, page, mode):
 
 # The theme changes colours only: in the dark theme axe reruns its rules
 # about colour (the structure was audited in the light theme) on the
-# pages that are not chapters and on chapter 5, which holds every kind
-# of chapter content (prose, code, outputs, both kinds of panel,
-# exercises). Every page's text is checked against what is behind it
-# (tests/js/low_contrast_text.js: a tenth of a second, where axe takes
-# five on a chapter, most of it to map the page's boxes).
+# pages that are not chapters and on two chapters that between them
+# hold every kind of chapter content: prose, code, outputs, source
+# listings and a front-end panel (chapter 1), a kernel panel's frames,
+# a canvas panel, a table and exercises (chapter 5). Every page's text
+# is checked against what is behind it (tests/js/low_contrast_text.js:
+# a tenth of a second, where axe takes five on a chapter, most of it
+# to map the page's boxes).
 COLOUR_RULES = ["color-contrast", "link-in-text-block"]
 CHAPTERS = {f"book/{path.stem}" for path in chapter_notebooks()}
-AXE_IN_THE_DARK = (set(PAGES) - CHAPTERS) | {"book/05_loss_geometry"}
+AXE_IN_THE_DARK = (set(PAGES) - CHAPTERS) | {"book/01_linear_regression",
+                                             "book/05_loss_geometry"}
 LOW_CONTRAST_TEXT = (ROOT / "tests" / "js" / "low_contrast_text.js") \
     .read_text()
 
@@ -193,14 +198,16 @@ def frame_panel_works_without_a_kernel(browser, page):
         "return [s.outlineStyle, parseFloat(s.outlineWidth)];", handle)
     assert outline[0] != "none" and outline[1] >= 2, outline
     readout = frame_slider.find_element(By.CSS_SELECTOR, ".widget-readout")
+    value = handle.get_attribute("aria-valuenow")
     before = (readout.text, browser.execute_script(VISIBLE_FRAME))
-    at_first = (handle.get_attribute("aria-valuenow")
-                == handle.get_attribute("aria-valuemin"))
+    at_first = value == handle.get_attribute("aria-valuemin")
     handle.send_keys(Keys.ARROW_RIGHT if at_first else Keys.ARROW_LEFT)
     wait(browser).until(lambda d: d.execute_script(VISIBLE_FRAME)
                         != before[1])
     after = (readout.text, browser.execute_script(VISIBLE_FRAME))
     assert after[0] != before[0] and len(after[1]) == 1
+    # and a screen reader hears the new value
+    assert handle.get_attribute("aria-valuenow") != value
 
 
 def front_end_panels_in_the_dark(browser):
@@ -253,6 +260,19 @@ def boxes_scrolling_sideways(browser):
     return browser.execute_script(OVERFLOWING_BOXES)
 
 
+def failure_of(check, *args):
+    """[] if the check passes, else where and why it failed: the visit
+    goes on, so that the page's other problems (its console errors,
+    say) are reported with it."""
+    try:
+        check(*args)
+    except (AssertionError, WebDriverException) as error:
+        where = traceback.extract_tb(error.__traceback__)[-1]
+        return [f"{check.__name__}, line {where.lineno}: {where.line}: "
+                f"{type(error).__name__}: {error}"]
+    return []
+
+
 def off_the_book(browser, book_url):
     """What the page asked for, since the last look, from anywhere but
     the book (chrome:// and data: URLs are the browser's own)."""
@@ -273,6 +293,10 @@ def test_every_page_as_a_reader_meets_it(browser, book_url, page):
     requested_urls(browser)  # drop earlier pages' requests and errors
     console_errors(browser)
     open_page(browser, f"{book_url}/{page}.html")
+    if page in front_end_panels.CHECKS:  # drawn after the page loads
+        wait(browser).until(lambda d: d.execute_script(
+            "return document.querySelector(arguments[0])",
+            front_end_panels.DRAWN))
     chapter = page in CHAPTERS
     found = {"off the book": off_the_book(browser, book_url),
              "raw TeX": browser.execute_script(
@@ -293,7 +317,8 @@ def test_every_page_as_a_reader_meets_it(browser, book_url, page):
     shoot(browser, page, "dark")
     set_theme(browser, "light")
     if page in PANEL_PAGES:
-        frame_panel_works_without_a_kernel(browser, page)
+        found["kernel panel"] = failure_of(
+            frame_panel_works_without_a_kernel, browser, page)
     # Every front-end panel is moved by its check (and only such pages
     # have one).
     found["front-end panel, unchecked"] = [page] if browser.execute_script(
@@ -301,7 +326,8 @@ def test_every_page_as_a_reader_meets_it(browser, book_url, page):
         "'.jacolib-panel, .jacolib-jvp, .jacolib-field')") != (
             page in front_end_panels.CHECKS) else []
     if page in front_end_panels.CHECKS:
-        front_end_panels.CHECKS[page](browser, page)
+        found["front-end panel"] = failure_of(
+            front_end_panels.CHECKS[page], browser, page)
     if chapter:
         found["wide boxes"] = boxes_scrolling_sideways(browser)
     found["console"] = console_errors(browser)
@@ -310,12 +336,23 @@ def test_every_page_as_a_reader_meets_it(browser, book_url, page):
 
 
 # Text added to a page to be caught: (text, its CSS), and which of it
-# is too faint in each theme (a large title needs 3:1 only).
+# is too faint in each theme: opaque and translucent ink, a translucent
+# background, an element's opacity, a colour the browser reports in
+# another syntax (color-mix), and large text, which needs 3:1 only.
 FAINT = [("faint one", "color: #333"), ("grey two", "color: #777"),
          ("dark grey", "color: #595959"),
-         ("a big title", "color: #aaa; font-size: 30px")]
-TOO_FAINT = {"light": {"grey two", "a big title"},
-             "dark": {"faint one", "grey two", "dark grey"}}
+         ("a big title", "color: #aaa; font-size: 30px"),
+         ("bold and large",
+          "color: #8a8a8a; font-size: 19px; font-weight: 700"),
+         ("thin ink", "color: rgba(0, 0, 0, 0.35)"),
+         ("on a tint", "color: #666; background: rgba(0, 0, 0, 0.25)"),
+         ("mixed colour",
+          "color: color-mix(in srgb, #000 30%, transparent)"),
+         ("see-through", "color: #000; opacity: 0.3")]
+TOO_FAINT = {"light": {"grey two", "a big title", "thin ink", "on a tint",
+                       "mixed colour", "see-through"},
+             "dark": {"faint one", "grey two", "dark grey", "thin ink",
+                      "on a tint", "mixed colour", "see-through"}}
 
 
 def texts_axe_finds_faint(browser):
@@ -409,3 +446,18 @@ def test_search_finds_the_one_page_that_holds_a_word(browser, book_url):
             " [...found].map(a => a.getAttribute('href')) : null;"))
     pages = {href.split("?")[0].split("#")[0] for href in results}
     assert pages == {"book/05_loss_geometry.html"}, (word, results)
+
+
+def test_the_dark_audit_names_pages_of_the_book():
+    assert AXE_IN_THE_DARK <= set(PAGES) and AXE_IN_THE_DARK & CHAPTERS
+
+
+def test_a_failed_check_is_reported_with_its_line_and_the_visit_goes_on():
+    def the_slider_moves():
+        moved = False
+        assert moved, "the slider did not move"
+
+    [problem] = failure_of(the_slider_moves)
+    assert problem.startswith("the_slider_moves, line ")
+    assert "assert moved" in problem and "did not move" in problem
+    assert failure_of(lambda: None) == []
