@@ -7,6 +7,7 @@ import tempfile
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -14,6 +15,15 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu",
          "--disable-background-networking", "--disable-component-update",
          "--disable-sync", "--no-first-run", "--disable-quic",
          "--disable-dev-shm-usage", "--window-size=1280,2000"]
+
+
+WAIT_SECONDS = 30
+
+
+def wait(driver):
+    """A wait for the page, looking every tenth of a second: a page is
+    ready in seconds, and a test looks many times."""
+    return WebDriverWait(driver, WAIT_SECONDS, poll_frequency=0.1)
 
 
 def start_chromium():

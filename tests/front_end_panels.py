@@ -10,17 +10,13 @@ import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
+from browser import wait
 from conftest import ROOT
 from jacolib.autodiff_figures import describe_jvp_vjp
 
 SHOTS = ROOT / "_build" / "screenshots"
-WAIT_SECONDS = 30
-
-
-def wait(browser):
-    return WebDriverWait(browser, WAIT_SECONDS, poll_frequency=0.1)
 
 
 # --- chapters 1 and 2.1 -----------------------------------------------------

@@ -16,10 +16,9 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import WebDriverWait
 
 import front_end_panels
-from browser import console_errors, requested_urls, slider_named
+from browser import console_errors, requested_urls, slider_named, wait
 from conftest import ROOT
 from notebook_checks import chapter_notebooks, read, toc_files
 
@@ -29,16 +28,9 @@ PAGES = toc_files()
 PANEL_PAGES = [f"book/{path.stem}" for path in chapter_notebooks()
                if "LivePanel(" in "".join(c.source for c in
                                            read(path).cells)]
-WAIT_SECONDS = 30
 BLOCKING = {"serious", "critical"}
 
 pytestmark = pytest.mark.browser
-
-
-def wait(browser):
-    # A tenth of a second between looks: a page is ready in seconds, and
-    # a test looks many times.
-    return WebDriverWait(browser, WAIT_SECONDS, poll_frequency=0.1)
 
 
 def open_page(browser, url):
@@ -451,7 +443,7 @@ def chapter_five_only_word():
 def test_search_finds_the_one_page_that_holds_a_word(browser, book_url):
     word = chapter_five_only_word()
     browser.get(f"{book_url}/search.html?q={quote(word)}")
-    results = WebDriverWait(browser, WAIT_SECONDS).until(
+    results = wait(browser).until(
         lambda d: d.execute_script(
             "const found = document.querySelectorAll("
             "'#search-results li a');"
