@@ -9,32 +9,20 @@ hold no error, no warning, no failed check (✗) and no widget without
 its saved state.
 """
 
+import sys
 from pathlib import Path
 
 import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+from toc import toc_files  # noqa: E402,F401  (the tests' list of pages)
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 
 def chapter_notebooks():
     return sorted((ROOT / "book").glob("[0-9][0-9]_*.ipynb"))
-
-
-def toc_files():
-    """Every file _toc.yml lists, as paths relative to the root."""
-    import yaml
-
-    def walk(entries):
-        for entry in entries:
-            if "file" in entry:
-                yield entry["file"]
-            yield from walk(entry.get("sections", []))
-            yield from walk(entry.get("chapters", []))
-
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    return [toc["root"], *walk(toc.get("parts", []))]
 
 
 def code_cells(notebook):

@@ -16,24 +16,15 @@ import sys
 from pathlib import Path
 from urllib.parse import quote, urlencode, urlsplit
 
-import yaml
-
 from install_cell import repository_url
+from toc import toc_files
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def chapters():
     """(file stem, title) of every chapter notebook, in the toc's order."""
-    def walk(entries):
-        for entry in entries:
-            if "file" in entry:
-                yield entry["file"]
-            yield from walk(entry.get("sections", []))
-            yield from walk(entry.get("chapters", []))
-
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    for name in walk(toc.get("parts", [])):
+    for name in toc_files(ROOT):
         path = ROOT / f"{name}.ipynb"
         if path.is_file():
             yield path.stem, _title(path)
